@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what cocos's tests need on a fresh Debian machine. Idempotent:
+# every step checks first and does nothing when its tool is already there.
+set -euo pipefail
+
+need_apt=()
+have() { command -v "$1" >/dev/null 2>&1; }
+[ -x /usr/bin/python3 ] || need_apt+=(python3)
+have bwrap || need_apt+=(bubblewrap)
+
+if [ ${#need_apt[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "setup: apt-get install ${need_apt[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
+fi
+echo "setup: ok ($(/usr/bin/python3 --version), bubblewrap $(bwrap --version | cut -d' ' -f2))"
