@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"sync"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 //go:embed server.py
@@ -61,8 +63,10 @@ type Executor struct {
 	dir  string // holds server.py, mounted read-only into every sandbox
 	idle chan *worker
 	sem  chan struct{} // one token per worker slot
-	mu   sync.Mutex
-	shut bool
+	mu      sync.Mutex
+	shut    bool
+	started int   // sandboxes started so far
+	cpus    []int // CPUs we may run on, for pinning sandboxes
 }
 
 // New checks the host and starts the first sandbox, so that a missing tool
@@ -84,8 +88,8 @@ func New(cfg Config) (*Executor, error) {
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
 	cfg.serverDir = dir
-	e := &Executor{cfg: cfg, dir: dir, idle: make(chan *worker, cfg.Workers), sem: make(chan struct{}, cfg.Workers)}
-	w, err := startWorker(&e.cfg)
+	e := &Executor{cfg: cfg, dir: dir, idle: make(chan *worker, cfg.Workers), sem: make(chan struct{}, cfg.Workers), cpus: allowedCPUs()}
+	w, err := startWorker(&e.cfg, e.nextCPU())
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, e.explain(err)
@@ -188,7 +192,15 @@ func (e *Executor) take() (*worker, error) {
 	if shut {
 		return nil, errors.New("sandbox: executor is closed")
 	}
-	return startWorker(&e.cfg)
+	return startWorker(&e.cfg, e.nextCPU())
+}
+
+// nextCPU spreads sandboxes over the CPUs this process may use.
+func (e *Executor) nextCPU() int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.started++
+	return e.cpus[(e.started-1)%len(e.cpus)]
 }
 
 func (e *Executor) give(w *worker) {
@@ -261,14 +273,14 @@ func (c *Config) fill() error {
 
 // command builds the process that runs server.py, inside bubblewrap unless
 // UnsafeNoIsolation is set.
-func (c *Config) command() *exec.Cmd {
+func (c *Config) command(cpu int) *exec.Cmd {
 	server := filepath.Join(c.serverDir, "server.py")
 	python := func(script string) []string {
 		return append([]string{c.Python, "-I", "-B", script}, c.Preload...)
 	}
 	if c.UnsafeNoIsolation {
 		cmd := exec.Command(c.Python, python(server)[1:]...)
-		cmd.Env = []string{"PATH=/usr/bin:/bin", "LANG=C.UTF-8", "OPENBLAS_NUM_THREADS=1", "OMP_NUM_THREADS=1"}
+		cmd.Env = []string{"PATH=/usr/bin:/bin", "LANG=C.UTF-8", "OPENBLAS_NUM_THREADS=1", "OMP_NUM_THREADS=1", "COCOS_CPU=" + strconv.Itoa(cpu)}
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 		return cmd
 	}
@@ -288,7 +300,7 @@ func (c *Config) command() *exec.Cmd {
 	}
 	args = append(args, "--chdir", "/tmp", "--clearenv",
 		"--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/tmp", "--setenv", "LANG", "C.UTF-8",
-		"--setenv", "OPENBLAS_NUM_THREADS", "1", "--setenv", "OMP_NUM_THREADS", "1", "--setenv", "MPLBACKEND", "Agg")
+		"--setenv", "COCOS_CPU", strconv.Itoa(cpu), "--setenv", "OPENBLAS_NUM_THREADS", "1", "--setenv", "OMP_NUM_THREADS", "1", "--setenv", "MPLBACKEND", "Agg")
 	args = append(args, python("/opt/cocos/server.py")...)
 	cmd := exec.Command(c.Bwrap, args...)
 	cmd.Dir = "/"
@@ -300,4 +312,21 @@ func (c *Config) command() *exec.Cmd {
 		cmd.SysProcAttr.Credential = &syscall.Credential{Uid: 65534, Gid: 65534, NoSetGroups: false, Groups: []uint32{}}
 	}
 	return cmd
+}
+
+// allowedCPUs lists the CPUs in this process's affinity mask.
+func allowedCPUs() []int {
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &set); err == nil {
+		var cpus []int
+		for i := 0; i < 1024 && len(cpus) < set.Count(); i++ {
+			if set.IsSet(i) {
+				cpus = append(cpus, i)
+			}
+		}
+		if len(cpus) > 0 {
+			return cpus
+		}
+	}
+	return []int{0}
 }

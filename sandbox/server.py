@@ -120,11 +120,7 @@ class Candidate:
         self.compile_error = compile_error
         self.handles, self.handle_of = [], {}
         self.ns = None
-        self.snap_builtins = dict(builtins.__dict__)
-        self.snap_sys = (sys.stdin, sys.stdout, sys.stderr,
-                         sys.getrecursionlimit(), list(sys.path))
-        self.snap_random = random.getstate()
-        self.cwd = os.getcwd()
+        self.fresh = True  # a new process needs no restoring before its first test
 
     # -- value transport
     def handle(self, obj):
@@ -148,13 +144,9 @@ class Candidate:
     def reset(self):
         """Give the next test a fresh program namespace and interpreter state."""
         self.handles, self.handle_of = [], {}
-        builtins.__dict__.clear()
-        builtins.__dict__.update(self.snap_builtins)
-        sys.stdin, sys.stdout, sys.stderr, limit, path = self.snap_sys
-        sys.setrecursionlimit(limit)
-        sys.path[:] = path
-        random.setstate(self.snap_random)
-        os.chdir(self.cwd)
+        if not self.fresh:
+            SNAPSHOT.restore()
+        self.fresh = False
         self.ns = {"__name__": "__main__", "__builtins__": builtins}
         if self.compile_error is not None:
             raise self.compile_error
@@ -186,6 +178,28 @@ class Candidate:
               "int": int, "float": float, "index": lambda o: o.__index__(),
               "getitem": lambda o, k: o[k], "contains": lambda o, k: k in o}[name]
         return fn(obj, *args)
+
+
+class Snapshot:
+    """Interpreter state a test may change, taken once in the zygote."""
+
+    def __init__(self):
+        self.builtins = dict(builtins.__dict__)
+        self.sys = (sys.stdin, sys.stdout, sys.stderr, sys.getrecursionlimit(), list(sys.path))
+        self.random = random.getstate()
+        self.cwd = None
+
+    def restore(self):
+        builtins.__dict__.clear()
+        builtins.__dict__.update(self.builtins)
+        sys.stdin, sys.stdout, sys.stderr, limit, path = self.sys
+        sys.setrecursionlimit(limit)
+        sys.path[:] = path
+        random.setstate(self.random)
+        os.chdir(self.cwd)
+
+
+SNAPSHOT = None  # set in the zygote before it forks candidates
 
 
 class CandidatePickler(pickle.Pickler):
@@ -306,8 +320,8 @@ def flush_std():
             pass
 
 
-def candidate_main(sock, out_w, err_w, limits, program, setup, workdir):
-    """Entry of the forked candidate: lock down, compile, serve."""
+def candidate_main(sock, out_w, err_w):
+    """Entry of a forked candidate: take the job, lock down, compile, serve."""
     try:
         null = os.open("/dev/null", os.O_RDONLY)
         os.dup2(null, 0)
@@ -319,11 +333,13 @@ def candidate_main(sock, out_w, err_w, limits, program, setup, workdir):
         for sig in (signal.SIGALRM, signal.SIGTERM, signal.SIGCHLD, signal.SIGUSR1):
             signal.signal(sig, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
+        _, program, setup, limits, workdir = pickle.loads(recv_frame(CAND_SOCK_FD))
         set_limits(limits)
+        os.chdir(workdir)
+        SNAPSHOT.cwd = workdir
         sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8", errors="backslashreplace", write_through=False)
         sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8", errors="backslashreplace", write_through=False)
-        os.chdir(workdir)
-        gc.unfreeze()
+        SNAPSHOT.sys = (sys.stdin, sys.stdout, sys.stderr) + SNAPSHOT.sys[3:]
         gc.enable()
         prog = stp = error = None
         try:
@@ -336,6 +352,47 @@ def candidate_main(sock, out_w, err_w, limits, program, setup, workdir):
     except BaseException:
         pass
     os._exit(0)
+
+
+def zygote_main(zsock):
+    """Forks candidates on request, so that the judge itself never forks.
+
+    A process that forks shares its pages copy-on-write with the child and
+    then pays a page fault for each page it writes; the judge writes a lot
+    (it runs the tests), the zygote almost nothing.
+    """
+    global SNAPSHOT
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # candidates reap themselves
+    SNAPSHOT = Snapshot()
+    warm_up()
+    gc.collect()
+    gc.freeze()
+    while True:
+        try:
+            _, fds, _, _ = socket.recv_fds(zsock, 16, 3)
+        except OSError:
+            os._exit(0)
+        if len(fds) != 3:
+            os._exit(0)
+        pid = os.fork()
+        if pid == 0:
+            zsock.close()
+            candidate_main(*fds)
+        for fd in fds:
+            os.close(fd)
+        try:
+            zsock.send(struct.pack(">i", pid))
+        except OSError:
+            os._exit(0)
+
+
+def warm_up():
+    """Run the candidate's code paths once so their lazy state is shared."""
+    c = Candidate(compile("def f(x):\n    return [x]\n", "<program>", "exec"), compile("", "<setup>", "exec"))
+    c.reset()
+    c.dumps(("ok", (c.lookup(["f"]), c.ns["f"](1), {1: (2.0, "s", b"b")})))
+    c.loads(pickle.dumps(("op", 0, "call", ((1,), {})), protocol=5))
+    c.fresh = True
 
 
 def set_limits(lim):
@@ -636,27 +693,58 @@ class Server:
         self.sandboxed = sandboxed
         self.code_cache = collections.OrderedDict()
         self.cand_pid = None
+        self.cand_fd = None
+        self.zygote = None  # (pid, socket)
         self.link = None
         self.outs = []
         self.workdir = "/tmp" if sandboxed else tempfile.mkdtemp(prefix="cocos-unsafe-")
 
     # -- processes
+    def start_zygote(self):
+        if self.zygote is not None:
+            self.zygote[1].close()
+            try:
+                os.kill(self.zygote[0], signal.SIGKILL)
+            except OSError:
+                pass
+        ours, theirs = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:
+            ours.close()
+            zygote_main(theirs)
+        theirs.close()
+        ours.settimeout(10)
+        self.zygote = (pid, ours)
+
+    def fork_candidate(self, fds):
+        """Ask the zygote for a candidate; restart the zygote if it broke."""
+        for attempt in range(2):
+            if self.zygote is None or attempt:
+                self.start_zygote()
+            pid, zs = self.zygote
+            try:
+                os.kill(pid, signal.SIGCONT)  # a program may have stopped it
+                socket.send_fds(zs, [b"f"], fds)
+                return struct.unpack(">i", recv_exact_sock(zs, 4))[0]
+            except (OSError, EOFError, struct.error):
+                continue
+        raise RuntimeError("the zygote process cannot fork candidates")
+
     def spawn(self, job):
         js, cs = socket.socketpair()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            js.close()
-            os.close(out_r)
-            os.close(err_r)
-            candidate_main(cs.detach(), out_w, err_w, job["limits"], job["program"], job["setup"], self.workdir)
-        cs.close()
-        os.close(out_w)
-        os.close(err_w)
+        try:
+            pid = self.fork_candidate([cs.fileno(), out_w, err_w])
+        finally:
+            cs.close()
+            os.close(out_w)
+            os.close(err_w)
         self.cand_pid = pid
+        self.cand_fd = os.pidfd_open(pid)
         self.outs = [Output(out_r, job["limits"]["output"]), Output(err_r, job["limits"]["output"])]
         self.link = Link(js.detach(), self.outs)
+        send_frame(self.link.sock, pickle.dumps(("load", job["program"], job["setup"], job["limits"], self.workdir), protocol=5))
 
     def kill_all(self):
         """Kill every process of this job: the whole sandbox but us."""
@@ -668,52 +756,55 @@ class Server:
             except OSError:
                 pass
         self.link, self.outs = None, []
-        if self.sandboxed:
-            self.sweep()
-        elif self.cand_pid is not None:
-            try:
+        if self.cand_pid is not None:
+            try:  # the candidate's session: it and children that stayed in it
                 os.killpg(self.cand_pid, signal.SIGKILL)
             except OSError:
                 pass
-            try:
-                os.waitpid(self.cand_pid, 0)
-            except ChildProcessError:
-                pass
+            select.select([self.cand_fd], [], [])  # wait until it is gone
+            os.close(self.cand_fd)
+        if self.sandboxed:
+            self.reap()
+            self.sweep()  # whatever escaped the session
         self.cand_pid = None
 
     def sweep(self):
-        """SIGKILL everything in our PID namespace but us, and reap it all."""
-        if self.cand_pid is not None:
-            try:
-                os.kill(-1, signal.SIGKILL)
-                os.waitpid(self.cand_pid, 0)
-            except (ProcessLookupError, ChildProcessError):
-                pass
+        """SIGKILL every process of the sandbox but us and the zygote."""
+        keep = {1, self.zygote[0] if self.zygote else 1}
         for _ in range(100000):
-            try:
-                os.kill(-1, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            while True:  # reap what is dead; orphans are ours as PID 1
-                try:
-                    pid, _ = os.waitpid(-1, os.WNOHANG)
-                except ChildProcessError:
-                    pid = 0
-                if pid == 0:
-                    break
-            if len(self.procs()) <= 1:
+            others = [p for p in self.procs() if p not in keep]
+            if not others:
                 return
+            for p in others:
+                try:
+                    os.kill(p, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            self.reap()
             time.sleep(0.0001)
 
+    def reap(self):
+        """Reap orphans (they are ours as PID 1); notice a dead zygote."""
+        while True:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                return
+            if self.zygote and pid == self.zygote[0]:
+                self.zygote[1].close()
+                self.zygote = None
+
     def procs(self):
-        return [p for p in os.listdir("/proc") if p.isdigit()]
+        return [int(p) for p in os.listdir("/proc") if p.isdigit()]
 
     def clean(self):
-        """True when only the server and a single-threaded candidate remain."""
+        """True when only us, the zygote and a single-threaded candidate remain."""
         if not self.sandboxed:
             return True
         try:
-            if len(self.procs()) != 2:
+            if len(self.procs()) != 3:
                 return False
             return len(os.listdir("/proc/%d/task" % self.cand_pid)) == 1
         except OSError:
@@ -816,6 +907,16 @@ def fix_and_retry(fn, path):
         pass
 
 
+def recv_exact_sock(sock, n):
+    buf = b""
+    while len(buf) < n:
+        b = sock.recv(n - len(buf))
+        if not b:
+            raise EOFError("zygote closed")
+        buf += b
+    return buf
+
+
 def first_line(src):
     line = src.strip().splitlines()[0] if src.strip() else ""
     return line[:300]
@@ -848,6 +949,15 @@ def main():
         libc.prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0: no ptrace, no /proc/1/{mem,fd}
     else:
         sys.stderr.write("cocos sandbox: UNSAFE mode, programs run without isolation\n")
+    cpu = os.environ.get("COCOS_CPU")
+    if cpu:
+        # One CPU per sandbox: the judge and its candidate take turns, so
+        # they share a core's caches and need no cross-CPU TLB shootdowns
+        # on copy-on-write faults.
+        try:
+            os.sched_setaffinity(0, {int(cpu)})
+        except (OSError, ValueError):
+            pass
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGALRM, on_alarm)
     for name in sys.argv[1:]:
@@ -856,8 +966,7 @@ def main():
         except ImportError:
             pass
     server = Server(sandboxed)
-    gc.collect()
-    gc.freeze()  # keeps the forked candidates' copy-on-write pages shared
+    server.start_zygote()
     send_frame(RESP_FD, json.dumps({"ready": True, "python": sys.version.split()[0]}).encode())
     while True:
         try:

@@ -27,7 +27,7 @@ type worker struct {
 }
 
 // startWorker launches a sandbox and waits until its server is ready.
-func startWorker(cfg *Config) (*worker, error) {
+func startWorker(cfg *Config, cpu int) (*worker, error) {
 	reqR, reqW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: pipe: %w", err)
@@ -39,7 +39,7 @@ func startWorker(cfg *Config) (*worker, error) {
 		return nil, fmt.Errorf("sandbox: pipe: %w", err)
 	}
 	w := &worker{cfg: cfg, req: reqW, resp: respR, errs: &tailBuffer{max: 8 << 10}, done: make(chan struct{})}
-	w.cmd = cfg.command()
+	w.cmd = cfg.command(cpu)
 	w.cmd.ExtraFiles = []*os.File{reqR, respW}
 	w.cmd.Stderr = w.errs
 	err = w.cmd.Start()

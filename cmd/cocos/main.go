@@ -1,0 +1,76 @@
+// Command cocos drives the cocos research environment: judging programs,
+// data sets, models, training and evaluation.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+// command is one subcommand: its one-line summary and its entry point.
+type command struct {
+	summary string
+	run     func(ctx context.Context, args []string) error
+}
+
+var commands = map[string]command{
+	"exec":  {"judge one program against unit tests in the sandbox; prints JSON", runExec},
+	"bench": {"benchmarks: `cocos bench sandbox`", runBench},
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := dispatch(ctx, os.Args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "cocos:", err)
+		os.Exit(1)
+	}
+}
+
+func dispatch(ctx context.Context, args []string) error {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage()
+		return nil
+	}
+	c, ok := commands[args[0]]
+	if !ok {
+		usage()
+		return fmt.Errorf("unknown command %q", args[0])
+	}
+	return c.run(ctx, args[1:])
+}
+
+func usage() {
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString("cocos: self-correcting code generation with small language models\n\nUsage: cocos COMMAND [flags]\n\nCommands:\n")
+	for _, n := range names {
+		fmt.Fprintf(&b, "  %-8s %s\n", n, commands[n].summary)
+	}
+	b.WriteString("\nRun `cocos COMMAND -h` for a command's flags.\n")
+	fmt.Fprint(os.Stderr, b.String())
+}
+
+// newFlags returns a flag set whose usage names the command and its summary.
+func newFlags(name, synopsis, summary string) *flag.FlagSet {
+	fs := flag.NewFlagSet("cocos "+name, flag.ContinueOnError)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: cocos %s\n\n%s\n\nFlags:\n", synopsis, summary)
+		fs.PrintDefaults()
+	}
+	return fs
+}
