@@ -59,10 +59,10 @@ const sandboxUID = "1000"
 
 // Executor judges jobs in a pool of sandboxes. It is safe for concurrent use.
 type Executor struct {
-	cfg  Config
-	dir  string // holds server.py, mounted read-only into every sandbox
-	idle chan *worker
-	sem  chan struct{} // one token per worker slot
+	cfg     Config
+	dir     string // holds server.py, mounted read-only into every sandbox
+	idle    chan *worker
+	sem     chan struct{} // one token per worker slot
 	mu      sync.Mutex
 	shut    bool
 	started int   // sandboxes started so far
