@@ -63,4 +63,7 @@ func LoadMBPP(path string) ([]Problem, error) {
 	return out, err
 }
 
-func normalizeNewlines(s string) string { return strings.ReplaceAll(s, "\r\n", "\n") }
+// normalizeNewlines turns \r\n and lone \r (both newlines to Python) into \n.
+func normalizeNewlines(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+}

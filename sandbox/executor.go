@@ -280,7 +280,9 @@ func (c *Config) command(cpu int) *exec.Cmd {
 	}
 	if c.UnsafeNoIsolation {
 		cmd := exec.Command(c.Python, python(server)[1:]...)
-		cmd.Env = []string{"PATH=/usr/bin:/bin", "LANG=C.UTF-8", "OPENBLAS_NUM_THREADS=1", "OMP_NUM_THREADS=1", "COCOS_CPU=" + strconv.Itoa(cpu)}
+		// Work directories go under serverDir, which Close removes.
+		cmd.Env = []string{"PATH=/usr/bin:/bin", "LANG=C.UTF-8", "OPENBLAS_NUM_THREADS=1", "OMP_NUM_THREADS=1",
+			"COCOS_CPU=" + strconv.Itoa(cpu), "TMPDIR=" + c.serverDir}
 		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 		return cmd
 	}
@@ -298,7 +300,9 @@ func (c *Config) command(cpu int) *exec.Cmd {
 	for _, p := range c.ReadOnly {
 		args = append(args, "--ro-bind", p, p)
 	}
-	args = append(args, "--chdir", "/tmp", "--clearenv",
+	// The root is bwrap's own tmpfs: without this a program could write to
+	// or chmod / and break the sandbox for the jobs after it.
+	args = append(args, "--remount-ro", "/", "--chdir", "/tmp", "--clearenv",
 		"--setenv", "PATH", "/usr/bin:/bin", "--setenv", "HOME", "/tmp", "--setenv", "LANG", "C.UTF-8",
 		"--setenv", "COCOS_CPU", strconv.Itoa(cpu), "--setenv", "OPENBLAS_NUM_THREADS", "1", "--setenv", "OMP_NUM_THREADS", "1", "--setenv", "MPLBACKEND", "Agg")
 	args = append(args, python("/opt/cocos/server.py")...)

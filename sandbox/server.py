@@ -14,8 +14,14 @@ Protocol with the Go host: fd 3 carries requests, fd 4 responses; each frame
 is a 4-byte big-endian length and a JSON document.
 """
 
-import base64
 import builtins
+
+# Our own code looks builtins up in this private copy, so a program that
+# patches the builtins module (len, print, ...) cannot break the protocol
+# code running beside it in the candidate process.
+__builtins__ = dict(builtins.__dict__)
+
+import base64
 import collections
 import ctypes
 import datetime
@@ -863,8 +869,9 @@ class Server:
             secs = time.monotonic() - start
             stdout, t1 = self.outs[0].take() if self.outs else ("", False)
             stderr, t2 = self.outs[1].take() if self.outs else ("", False)
-            if outcome in (TIMEOUT, CRASHED) or job["process_per_test"] or not self.clean():
+            if outcome in (TIMEOUT, CRASHED) or not job["share_process"] or not self.clean():
                 self.kill_all()
+                self.reset_workdir()  # the next test starts from an empty /tmp too
             results.append({"outcome": outcome, "message": msg[:4000], "stdout": stdout,
                             "stderr": stderr, "truncated": t1 or t2, "seconds": secs})
         self.kill_all()
@@ -932,7 +939,7 @@ def decode_job(req):
         "setup": b(req["setup"]),
         "tests": [b(t).decode("utf-8", errors="replace") for t in req["tests"]],
         "timeout": timeout,
-        "process_per_test": bool(lim.get("process_per_test")),
+        "share_process": bool(lim.get("share_process")),
         "limits": {
             "memory": lim["memory"], "file_size": lim["file_size"],
             "open_files": lim["open_files"], "processes": lim["processes"],

@@ -68,7 +68,7 @@ type wireLimits struct {
 	OpenFiles      int     `json:"open_files"`
 	Processes      int     `json:"processes"`
 	Output         int     `json:"output"`
-	ProcessPerTest bool    `json:"process_per_test"`
+	ShareProcess   bool    `json:"share_process"`
 }
 
 type wireJob struct {
@@ -101,7 +101,7 @@ func (w *worker) run(job Job, lim Limits) (Result, error) {
 	wj := wireJob{ID: w.seq, Program: b64([]byte(job.Program)), Setup: b64([]byte(job.Setup)),
 		Tests: make([]string, len(job.Tests)),
 		Limits: wireLimits{Timeout: lim.Timeout.Seconds(), Memory: lim.Memory, FileSize: lim.FileSize,
-			OpenFiles: lim.OpenFiles, Processes: lim.Processes, Output: lim.Output, ProcessPerTest: lim.ProcessPerTest}}
+			OpenFiles: lim.OpenFiles, Processes: lim.Processes, Output: lim.Output, ShareProcess: lim.ShareProcess}}
 	for i, t := range job.Tests {
 		wj.Tests[i] = b64([]byte(t))
 	}

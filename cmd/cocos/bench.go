@@ -18,7 +18,7 @@ func runBench(ctx context.Context, args []string) error {
 		"Judges every MBPP canonical solution twice, through the sandbox and through a reference\nexecutor (one fresh python process per test), and prints tests/s and their ratio.")
 	dir := fs.String("data", "", "data directory holding mbpp/mbpp.jsonl (default $COCOS_DATA or ../shared/data)")
 	workers := fs.Int("workers", 0, "parallel workers for both executors (default: number of CPUs)")
-	perTest := fs.Bool("process-per-test", false, "fork a fresh process for every test (strict mode)")
+	share := fs.Bool("share-process", false, "run a job's tests in one process (faster; see sandbox.Limits.ShareProcess)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -34,12 +34,12 @@ func runBench(ctx context.Context, args []string) error {
 	for i, p := range ps {
 		jobs[i] = sandbox.Job{Program: p.Code, Setup: p.SetupCode, Tests: p.Tests}
 	}
-	e, err := sandbox.New(sandbox.Config{Workers: *workers, Limits: sandbox.Limits{ProcessPerTest: *perTest}})
+	e, err := sandbox.New(sandbox.Config{Workers: *workers, Limits: sandbox.Limits{ShareProcess: *share}})
 	if err != nil {
 		return err
 	}
 	defer e.Close()
-	fmt.Printf("cocos bench sandbox: all %d MBPP canonical solutions, isolation on (bubblewrap), process-per-test=%v\n", len(ps), *perTest)
+	fmt.Printf("cocos bench sandbox: all %d MBPP canonical solutions, isolation on (bubblewrap), share-process=%v\n", len(ps), *share)
 	_, err = sandbox.Bench(ctx, e, jobs, os.Stdout)
 	return err
 }

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// buildCocos compiles the command once per test binary run.
+func buildCocos(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "cocos")
+	out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput()
+	if err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func write(t *testing.T, name, text string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestExec(t *testing.T) {
+	bin := buildCocos(t)
+	code := write(t, "code.py", "def add(a, b):\n    return a + b\n")
+	tests := write(t, "tests.txt", "assert add(1, 2) == 3\n\nassert add(2, 2) == 5\nassert add('a', 'b') == 'ab'\n")
+	out, err := exec.Command(bin, "exec", "--code", code, "--tests", tests, "--timeout", "2").Output()
+	if err != nil {
+		t.Fatalf("cocos exec: %v", err)
+	}
+	var res struct {
+		Passed int `json:"passed"`
+		Total  int `json:"total"`
+		Tests  []struct {
+			Outcome string `json:"outcome"`
+			Message string `json:"message"`
+		} `json:"tests"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("output is not JSON: %v\n%s", err, out)
+	}
+	if res.Passed != 2 || res.Total != 3 || res.Tests[1].Outcome != "failed" || !strings.Contains(res.Tests[1].Message, "add(2, 2) == 5") {
+		t.Errorf("unexpected result: %s", out)
+	}
+}
+
+func TestExecErrors(t *testing.T) {
+	bin := buildCocos(t)
+	code := write(t, "code.py", "x = 1\n")
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"exec", "--code", code}, "--code and --tests are required"},
+		{[]string{"exec", "--code", "/nonexistent.py", "--tests", code}, "/nonexistent.py"},
+		{[]string{"exec", "--code", code, "--tests", write(t, "empty.txt", "\n\n")}, "holds no test"},
+		{[]string{"exec", "--bogus"}, "flag provided but not defined"},
+		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
+	}
+	for _, c := range cases {
+		out, err := exec.Command(bin, c.args...).CombinedOutput()
+		if err == nil || !strings.Contains(string(out), c.want) {
+			t.Errorf("cocos %v: err %v, output %q; want it to mention %q", c.args, err, out, c.want)
+		}
+	}
+}
