@@ -5,15 +5,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cocos-go/cocos/internal/sharedtest"
 )
 
 func sharedData(t *testing.T, rel string) string {
-	t.Helper()
-	p := filepath.Join("..", "..", "shared", "data", rel)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("../shared/data/%s is absent (%v): real-data tests need the shared folder beside the repo", rel, err)
-	}
-	return p
+	return sharedtest.Path(t, filepath.Join("data", rel))
 }
 
 func TestMBPPSplits(t *testing.T) {

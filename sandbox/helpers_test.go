@@ -3,7 +3,6 @@ package sandbox_test
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -45,15 +44,4 @@ func run(t testing.TB, job sandbox.Job) sandbox.Result {
 		t.Fatalf("Run: %v", err)
 	}
 	return r
-}
-
-// sharedData returns the path of a file under ../shared/data, skipping the
-// test with a clear message when the shared folder is absent.
-func sharedData(t testing.TB, rel string) string {
-	t.Helper()
-	p := filepath.Join("..", "..", "shared", "data", rel)
-	if _, err := os.Stat(p); err != nil {
-		t.Skipf("../shared/data/%s is absent (%v): real-data tests need the shared folder beside the repo", rel, err)
-	}
-	return p
 }

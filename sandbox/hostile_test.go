@@ -31,7 +31,7 @@ type hostileCase struct {
 const okFn = "def f(x):\n    return x + 1\n"
 
 var (
-	pass3 = []sandbox.Outcome{sandbox.Passed, sandbox.Passed, sandbox.Passed}
+	pass3  = []sandbox.Outcome{sandbox.Passed, sandbox.Passed, sandbox.Passed}
 	tests3 = []string{"assert f(1) == 2", "assert f(2) == 3", "assert f(3) == 4"}
 	// wrong3 asks for answers f cannot give: a pass means the verdict was forged.
 	wrong3 = []string{"assert f(1) == 5", "assert f(2) == 7", "assert f(3) == 9"}
@@ -114,7 +114,7 @@ func hostileCases(repo, sentinel string, port int) []hostileCase {
 			tests: []string{"import errno\nassert f(1) == errno.ENETUNREACH"}, want: []sandbox.Outcome{sandbox.Passed}},
 		{name: "subprocess_and_shell", program: "import os, subprocess\ndef f(x):\n    os.system('touch /usr/pwned; cat /etc/passwd')\n    out = subprocess.run(['sh', '-c', 'ls / ; id -u'], capture_output=True, text=True).stdout.split()\n    subprocess.Popen(['sleep', '1000'])\n    return out\n",
 			tests: []string{"r = f(1)\nassert r[-1] == '1000' and 'usr' in r and not {'home', 'root', 'work'} & set(r)"},
-			want: []sandbox.Outcome{sandbox.Passed}},
+			want:  []sandbox.Outcome{sandbox.Passed}},
 		{name: "ctypes_segfault", program: "import ctypes\ndef f(x):\n    return ctypes.string_at(0)\n",
 			tests: tests3, want: failedAll(3, sandbox.Crashed)},
 		{name: "ctypes_new_user_namespace", program: "import ctypes\ndef f(x):\n    return ctypes.CDLL(None, use_errno=True).unshare(0x10000000)\n",

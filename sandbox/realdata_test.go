@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/cocos-go/cocos/data"
+	"github.com/cocos-go/cocos/internal/sharedtest"
 	"github.com/cocos-go/cocos/sandbox"
 )
 
@@ -15,7 +16,7 @@ import (
 var knownBroken = map[string]string{}
 
 func TestRealDataMBPP(t *testing.T) {
-	ps, err := data.LoadMBPP(sharedData(t, "mbpp/mbpp.jsonl"))
+	ps, err := data.LoadMBPP(sharedtest.Path(t, "data/mbpp/mbpp.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,7 +27,7 @@ func TestRealDataMBPP(t *testing.T) {
 }
 
 func TestRealDataHumanEval(t *testing.T) {
-	ps, err := data.LoadHumanEval(sharedData(t, "humaneval/HumanEval.jsonl"))
+	ps, err := data.LoadHumanEval(sharedtest.Path(t, "data/humaneval/HumanEval.jsonl"))
 	if err != nil {
 		t.Fatal(err)
 	}

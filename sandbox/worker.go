@@ -62,13 +62,13 @@ func startWorker(cfg *Config, cpu int) (*worker, error) {
 }
 
 type wireLimits struct {
-	Timeout        float64 `json:"timeout"`
-	Memory         int64   `json:"memory"`
-	FileSize       int64   `json:"file_size"`
-	OpenFiles      int     `json:"open_files"`
-	Processes      int     `json:"processes"`
-	Output         int     `json:"output"`
-	ShareProcess   bool    `json:"share_process"`
+	Timeout      float64 `json:"timeout"`
+	Memory       int64   `json:"memory"`
+	FileSize     int64   `json:"file_size"`
+	OpenFiles    int     `json:"open_files"`
+	Processes    int     `json:"processes"`
+	Output       int     `json:"output"`
+	ShareProcess bool    `json:"share_process"`
 }
 
 type wireJob struct {
