@@ -1,0 +1,78 @@
+package data
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cocos-go/cocos/sandbox"
+)
+
+func TestSuiteShape(t *testing.T) {
+	tasks := Suite(SuiteConfig{})
+	if again := Suite(SuiteConfig{}); len(again) != len(tasks) || again[7].Code != tasks[7].Code || again[7].Text != tasks[7].Text {
+		t.Fatal("the suite is not reproducible from its seed")
+	}
+	splits := map[string]map[string]bool{"train": {}, "test": {}}
+	levels, fams := map[int]int{}, map[string]int{}
+	for _, tk := range tasks {
+		splits[tk.Split][tk.Key] = true
+		levels[tk.Level]++
+		fams[tk.Family]++
+		if len(tk.Tests) != 3 || len(tk.Wrong) == 0 || !strings.Contains(tk.Code, "def "+tk.EntryPoint+"(") {
+			t.Fatalf("%s: malformed task %+v", tk.ID, tk)
+		}
+	}
+	if n := len(SuiteProblems(tasks, "train")); n != 2000 {
+		t.Errorf("train split: %d tasks, want 2000", n)
+	}
+	if n := len(SuiteProblems(tasks, "test")); n != 200 {
+		t.Errorf("test split: %d tasks, want 200", n)
+	}
+	for k := range splits["test"] {
+		if splits["train"][k] {
+			t.Errorf("key %s is in both splits", k)
+		}
+	}
+	if len(levels) != 3 || len(fams) != len(families) {
+		t.Errorf("levels %v, families %d of %d", levels, len(fams), len(families))
+	}
+}
+
+// TestSuiteInSandbox proves what the generator's Go semantics claim: every
+// reference solution passes all its tests, every wrong one fails one.
+func TestSuiteInSandbox(t *testing.T) {
+	tasks := Suite(SuiteConfig{})
+	var jobs []sandbox.Job
+	var owner []int // task index of each job; -1-i marks a wrong solution of task i
+	for i, tk := range tasks {
+		jobs = append(jobs, sandbox.Job{Program: tk.Code, Tests: tk.Tests})
+		owner = append(owner, i)
+		for _, w := range tk.Wrong {
+			jobs = append(jobs, sandbox.Job{Program: w, Tests: tk.Tests})
+			owner = append(owner, -1-i)
+		}
+	}
+	e, err := sandbox.New(sandbox.Config{Limits: sandbox.Limits{ShareProcess: true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	start := time.Now()
+	results, err := e.RunBatch(ctx, jobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for j, r := range results {
+		if i := owner[j]; i >= 0 && !r.AllPassed() {
+			t.Errorf("%s reference fails: %+v\n%s", tasks[i].ID, r.Tests, tasks[i].Code)
+		} else if i < 0 && r.AllPassed() {
+			tk := tasks[-1-i]
+			t.Errorf("%s: a wrong solution passes all tests:\n%s\ntests: %q", tk.ID, jobs[j].Program, tk.Tests)
+		}
+	}
+	t.Logf("%d tasks, %d jobs judged in %v", len(tasks), len(jobs), time.Since(start).Round(time.Millisecond))
+}
