@@ -7,6 +7,8 @@ need_apt=()
 have() { command -v "$1" >/dev/null 2>&1; }
 [ -x /usr/bin/python3 ] || need_apt+=(python3)
 have bwrap || need_apt+=(bubblewrap)
+have node || need_apt+=(nodejs)
+have npm || need_apt+=(npm)
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo=""
@@ -15,4 +17,12 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
 fi
+# Independent references for tests (apache-arrow reads our Arrow files).
+root=$(cd "$(dirname "$0")/.." && pwd)
+nodedir="$root/tools/node"
+if [ ! -d "$nodedir/node_modules/apache-arrow" ] || [ "$nodedir/package-lock.json" -nt "$nodedir/node_modules/.package-lock.json" ]; then
+  echo "setup: npm ci in tools/node"
+  (cd "$nodedir" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
 echo "setup: ok ($(/usr/bin/python3 --version), bubblewrap $(bwrap --version | cut -d' ' -f2))"
