@@ -65,35 +65,51 @@ func LoadHumanEval(path string) ([]Problem, error) {
 //   - each test starts with `candidate = {entryPoint}`, so that it calls the
 //     program's function as check(entry_point) would.
 func SplitCheck(test, entryPoint string) ([]string, error) {
-	lines, err := logicalLines(test)
+	tests, err := splitTestFunctions(test, func(header string) bool {
+		return strings.HasPrefix(header, "def check(")
+	}, "candidate = "+entryPoint+"\n")
+	if err != nil {
+		return nil, err
+	}
+	if len(tests) == 0 {
+		return nil, fmt.Errorf("no check(candidate) function with an assert")
+	}
+	return tests, nil
+}
+
+// splitTestFunctions splits the bodies of the module's test functions (those
+// whose header isTest accepts) into counted tests by SplitCheck's rules; a
+// body without any assert is one test. Other module-level statements, then
+// head, preface every test.
+func splitTestFunctions(src string, isTest func(header string) bool, head string) ([]string, error) {
+	lines, err := logicalLines(src)
 	if err != nil {
 		return nil, err
 	}
 	var module strings.Builder
-	var body []pyLine
+	var bodies [][]pyLine
 	for _, stmt := range pyBlock(lines) {
-		if strings.HasPrefix(stmt[0].text, "def check(") {
-			body = stmt[1:]
+		if stmt[0].indent == 0 && isTest(stmt[0].text) {
+			bodies = append(bodies, stmt[1:])
 			continue
 		}
 		module.WriteString(dedent(stmt, 0))
 	}
-	if len(body) == 0 {
-		return nil, fmt.Errorf("no check(candidate) function with a body")
-	}
-	head := module.String() + "candidate = " + entryPoint + "\n"
-	var pre strings.Builder
 	var tests []string
-	for _, stmt := range pyBlock(body) {
-		text := dedent(stmt, stmt[0].indent)
-		if !containsAssert(stmt) {
-			pre.WriteString(text)
-			continue
+	for _, body := range bodies {
+		var pre strings.Builder
+		n := len(tests)
+		for _, stmt := range pyBlock(body) {
+			text := dedent(stmt, stmt[0].indent)
+			if !containsAssert(stmt) {
+				pre.WriteString(text)
+				continue
+			}
+			tests = append(tests, module.String()+head+pre.String()+text)
 		}
-		tests = append(tests, head+pre.String()+text)
-	}
-	if len(tests) == 0 {
-		return nil, fmt.Errorf("check(candidate) has no assert")
+		if len(tests) == n && pre.Len() > 0 { // no assert (pytest.raises, ...): the body is one test
+			tests = append(tests, module.String()+head+pre.String())
+		}
 	}
 	return tests, nil
 }

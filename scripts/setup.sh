@@ -7,6 +7,14 @@ need_apt=()
 have() { command -v "$1" >/dev/null 2>&1; }
 [ -x /usr/bin/python3 ] || need_apt+=(python3)
 have bwrap || need_apt+=(bubblewrap)
+# Python packages the sandbox offers programs: pytest for KodCode's tests,
+# and the libraries ODEX problems use, as Debian packages them.
+py_pkgs=(python3-pytest python3-numpy python3-pandas python3-scipy python3-matplotlib python3-bs4
+  python3-requests python3-regex python3-tz python3-multidict python3-sqlalchemy python3-flask
+  python3-django python3-mock)
+if [ ! -x /usr/bin/python3 ] || ! /usr/bin/python3 -c "import pytest, numpy, pandas, scipy, matplotlib, bs4, requests, regex, pytz, multidict, sqlalchemy, flask, django, mock" 2>/dev/null; then
+  need_apt+=("${py_pkgs[@]}")
+fi
 have node || need_apt+=(nodejs)
 have npm || need_apt+=(npm)
 
