@@ -117,3 +117,30 @@ func TestMalformedInput(t *testing.T) {
 		}
 	}
 }
+
+func TestODEX(t *testing.T) {
+	ps, err := LoadODEX(sharedData(t, "odex/en_test.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	for _, p := range ps {
+		if ids[p.ID] {
+			t.Fatalf("duplicate id %s", p.ID)
+		}
+		ids[p.ID] = true
+		for _, tc := range p.Tests {
+			if !strings.Contains(tc, "def check(candidate):") || !strings.HasSuffix(tc, "check("+p.EntryPoint+")\n") {
+				t.Fatalf("%s: malformed test %q", p.ID, tc)
+			}
+		}
+	}
+	if len(ps) != 439 {
+		t.Errorf("%d problems, want 439", len(ps))
+	}
+	for id := range ODEXKnownBroken() {
+		if !ids[id] {
+			t.Errorf("known-broken %s is not an ODEX problem", id)
+		}
+	}
+}

@@ -22,6 +22,9 @@ type Problem struct {
 	// Split is the split the problem belongs to: "prompt", "train",
 	// "validation" or "test".
 	Split string
+	// Libraries lists the modules the problem needs, where the source
+	// says (ODEX's library field).
+	Libraries []string
 }
 
 // Splits returns the problems of one split, in order.

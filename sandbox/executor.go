@@ -293,6 +293,9 @@ func (c *Config) command(cpu int) *exec.Cmd {
 		"--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib",
 		"--symlink", "usr/lib64", "/lib64", "--symlink", "usr/sbin", "/sbin",
 		"--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
+		// Debian resolves shared libraries such as BLAS (numpy) through these links.
+		"--ro-bind-try", "/etc/alternatives", "/etc/alternatives",
+		"--ro-bind-try", "/etc/matplotlibrc", "/etc/matplotlibrc", // Debian's matplotlib reads it
 		"--proc", "/proc", "--dev", "/dev",
 		"--size", strconv.FormatInt(c.TmpSize, 10), "--tmpfs", "/tmp",
 		"--ro-bind", server, "/opt/cocos/server.py",

@@ -11,10 +11,6 @@ import (
 	"github.com/cocos-go/cocos/sandbox"
 )
 
-// knownBroken lists reference solutions that fail their own tests, each
-// with the reason. They are checked to still fail, so the list stays true.
-var knownBroken = map[string]string{}
-
 func TestRealDataMBPP(t *testing.T) {
 	ps, err := data.LoadMBPP(sharedtest.Path(t, "data/mbpp/mbpp.jsonl"))
 	if err != nil {
@@ -23,7 +19,7 @@ func TestRealDataMBPP(t *testing.T) {
 	if len(ps) != 974 {
 		t.Fatalf("got %d MBPP problems, want 974", len(ps))
 	}
-	checkReferenceSolutions(t, ps)
+	checkReferenceSolutions(t, ps, nil) // no known-broken MBPP or HumanEval solution
 }
 
 func TestRealDataHumanEval(t *testing.T) {
@@ -34,10 +30,59 @@ func TestRealDataHumanEval(t *testing.T) {
 	if len(ps) != 164 {
 		t.Fatalf("got %d HumanEval problems, want 164", len(ps))
 	}
-	checkReferenceSolutions(t, ps)
+	checkReferenceSolutions(t, ps, nil) // no known-broken MBPP or HumanEval solution
 }
 
-func checkReferenceSolutions(t *testing.T, ps []data.Problem) {
+// TestRealDataODEX: every supported ODEX reference solution passes, except
+// the documented ODEXKnownBroken ones; problems needing a library the
+// sandbox lacks are unsupported, and that list is checked against reality.
+func TestRealDataODEX(t *testing.T) {
+	ps, err := data.LoadODEX(sharedtest.Path(t, "data/odex/en_test.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ps) != 439 {
+		t.Fatalf("got %d ODEX problems, want 439", len(ps))
+	}
+	libs := map[string]bool{}
+	for _, p := range ps {
+		for _, l := range p.Libraries {
+			libs[l] = true
+		}
+	}
+	unavailable := map[string]bool{}
+	for l := range libs {
+		r := run(t, sandbox.Job{Program: "import " + l + "\n", Tests: []string{"pass"}})
+		if !r.AllPassed() {
+			unavailable[l] = true
+		}
+	}
+	documented := data.ODEXUnavailableLibraries()
+	for l := range unavailable {
+		if _, ok := documented[l]; !ok {
+			t.Errorf("library %s is not importable in the sandbox but not listed in ODEXUnavailableLibraries", l)
+		}
+	}
+	for l := range documented {
+		if !unavailable[l] {
+			t.Errorf("library %s is listed as unavailable but imports fine", l)
+		}
+	}
+	var supported []data.Problem
+	for _, p := range ps {
+		ok := true
+		for _, l := range p.Libraries {
+			ok = ok && !unavailable[l]
+		}
+		if ok {
+			supported = append(supported, p)
+		}
+	}
+	t.Logf("%d of %d ODEX problems supported, %d known broken", len(supported), len(ps), len(data.ODEXKnownBroken()))
+	checkReferenceSolutions(t, supported, data.ODEXKnownBroken())
+}
+
+func checkReferenceSolutions(t *testing.T, ps []data.Problem, knownBroken map[string]string) {
 	jobs := make([]sandbox.Job, len(ps))
 	for i, p := range ps {
 		jobs[i] = sandbox.Job{Program: p.Code, Setup: p.SetupCode, Tests: p.Tests}

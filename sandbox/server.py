@@ -215,8 +215,11 @@ class CandidatePickler(pickle.Pickler):
 
     def reducer_override(self, obj):
         t = type(obj)
-        if t in PLAIN or t in STDLIB_VALUES or id(obj) in GLOBAL_IDS:
+        if t in PLAIN or t in STDLIB_VALUES or id(obj) in GLOBAL_IDS or is_library_value(obj):
             return NotImplemented
+        if isinstance(obj, (type, types.FunctionType, types.BuiltinFunctionType)) and \
+                (getattr(obj, "__module__", None) or "").partition(".")[0] in ("numpy", "pandas", "pytz"):
+            return NotImplemented  # by name: the judge admits only LIBRARY_GLOBALS
         if t is types.ModuleType:
             return (_module_ref, (obj.__name__,))
         if t is collections.defaultdict:
@@ -520,6 +523,65 @@ ALLOWED_GLOBALS = {
 }
 
 
+# numpy and pandas values (ODEX returns arrays and frames) cross as data
+# too. Exact names only: a module-wide rule would admit functions such as
+# pandas.read_pickle, which reopens full pickle in the judge.
+_NUMPY = [(m, n) for core in ("numpy.core", "numpy._core") for m, n in (
+    (core + ".multiarray", "_reconstruct"), (core + ".multiarray", "scalar"),
+    (core + ".numeric", "_frombuffer"))] + [("numpy", "ndarray"), ("numpy", "dtype")]
+_PANDAS_TYPES = [
+    ("pandas.core.series", "Series"), ("pandas.core.frame", "DataFrame"),
+    ("pandas.core.indexes.base", "Index"), ("pandas.core.indexes.range", "RangeIndex"),
+    ("pandas.core.indexes.numeric", "Int64Index"), ("pandas.core.indexes.numeric", "Float64Index"),
+    ("pandas.core.indexes.numeric", "UInt64Index"), ("pandas.core.indexes.datetimes", "DatetimeIndex"),
+    ("pandas.core.indexes.timedeltas", "TimedeltaIndex"), ("pandas.core.indexes.period", "PeriodIndex"),
+    ("pandas.core.indexes.category", "CategoricalIndex"), ("pandas.core.indexes.multi", "MultiIndex"),
+    ("pandas.core.indexes.interval", "IntervalIndex"), ("pandas._libs.tslibs.timestamps", "Timestamp"),
+    ("pandas._libs.tslibs.timedeltas", "Timedelta"), ("pandas._libs.tslibs.nattype", "NaTType"),
+    ("pandas._libs.tslibs.period", "Period"), ("pandas._libs.interval", "Interval"),
+    ("pandas.core.arrays.categorical", "Categorical"), ("pandas.core.arrays.datetimes", "DatetimeArray"),
+    ("pandas.core.arrays.timedeltas", "TimedeltaArray"), ("pandas.core.arrays.period", "PeriodArray"),
+    ("pandas.core.arrays.integer", "IntegerArray"), ("pandas.core.arrays.floating", "FloatingArray"),
+    ("pandas.core.arrays.boolean", "BooleanArray"), ("pandas.core.arrays.string_", "StringArray"),
+    ("pandas.core.dtypes.dtypes", "CategoricalDtype"), ("pandas.core.dtypes.dtypes", "PeriodDtype"),
+    ("pandas.core.dtypes.dtypes", "DatetimeTZDtype"), ("pandas.core.dtypes.dtypes", "IntervalDtype"),
+    ("pandas.core.arrays.integer", "Int64Dtype"), ("pandas.core.arrays.integer", "Int32Dtype"),
+    ("pandas.core.arrays.floating", "Float64Dtype"), ("pandas.core.arrays.boolean", "BooleanDtype"),
+    ("pandas.core.arrays.string_", "StringDtype"),
+    ("pandas.core.internals.managers", "BlockManager"), ("pandas.core.internals.managers", "SingleBlockManager"),
+] + [("pandas.core.internals.blocks", n) for n in (
+    "Block", "NumpyBlock", "NumericBlock", "ObjectBlock", "DatetimeLikeBlock", "DatetimeTZBlock",
+    "ExtensionBlock", "CategoricalBlock")]
+_PANDAS_HELPERS = [
+    ("pandas._libs.arrays", "__pyx_unpickle_NDArrayBacked"), ("pandas._libs.internals", "_unpickle_block"),
+    ("pandas._libs.tslibs.nattype", "__nat_unpickle"), ("pandas._libs.tslibs.timedeltas", "_timedelta_unpickle"),
+    ("pandas._libs.tslibs.timestamps", "_unpickle_timestamp"), ("pandas.core.indexes.base", "_new_Index"),
+    ("pandas.core.indexes.datetimes", "_new_DatetimeIndex"), ("pandas.core.indexes.interval", "_new_IntervalIndex"),
+    ("pytz", "_UTC"), ("pytz", "_p"),
+] + [("pandas._libs.tslibs.offsets", n) for n in (
+    "Day", "Hour", "Minute", "Second", "Milli", "Micro", "Nano", "BusinessDay", "BusinessHour", "Week",
+    "WeekOfMonth", "LastWeekOfMonth", "MonthEnd", "MonthBegin", "BusinessMonthEnd", "BusinessMonthBegin",
+    "SemiMonthEnd", "SemiMonthBegin", "QuarterEnd", "QuarterBegin", "BQuarterEnd", "BQuarterBegin",
+    "YearEnd", "YearBegin", "BYearEnd", "BYearBegin", "DateOffset", "Easter", "FY5253", "FY5253Quarter")]
+LIBRARY_GLOBALS = set(_NUMPY + _PANDAS_TYPES + _PANDAS_HELPERS)
+PANDAS_VALUE_TYPES = set(_PANDAS_TYPES)
+
+
+def is_library_value(obj):
+    """True for numpy and pandas values, which pickle through LIBRARY_GLOBALS."""
+    t = type(obj)
+    mod = getattr(t, "__module__", "") or ""
+    root = mod.partition(".")[0]
+    if root == "numpy":
+        np = sys.modules.get("numpy")
+        return np is not None and (t is np.ndarray or isinstance(obj, (np.generic, np.dtype)))
+    if root == "pandas":
+        return (mod, t.__qualname__) in PANDAS_VALUE_TYPES
+    if root == "pytz":  # time zones of pandas timestamps: pickle via pytz._UTC / pytz._p
+        return isinstance(obj, datetime.tzinfo)
+    return False
+
+
 class JudgeUnpickler(pickle.Unpickler):
     """Turns candidate bytes into plain values and handles, nothing else."""
 
@@ -530,6 +592,12 @@ class JudgeUnpickler(pickle.Unpickler):
     def find_class(self, module, name):
         if (module, name) in ALLOWED_GLOBALS:
             return getattr(sys.modules[module], name)
+        if (module, name) in LIBRARY_GLOBALS:
+            try:
+                __import__(module)
+                return getattr(sys.modules[module], name)
+            except (ImportError, AttributeError):
+                raise pickle.UnpicklingError("%s.%s is not available to the tests" % (module, name))
         if module == "_cocos" and name == "handle":
             return self.link.handle
         if module == "_cocos" and name == "module":
@@ -557,10 +625,20 @@ class JudgePickler(pickle.Pickler):
             if obj._link is not self.link:
                 raise ValueError("a program object from another test was passed")
             return ("h", obj._n)
-        if isinstance(obj, (types.FunctionType, types.BuiltinFunctionType, types.MethodType, functools.partial)):
+        if is_test_callable(obj):
             self.link.callbacks.append(obj)
             return ("cb", len(self.link.callbacks) - 1)
         return None
+
+
+def is_test_callable(obj):
+    """Functions the test code defined (lambdas, local defs) stay in the
+    judge and are called back; library functions pickle by name."""
+    if isinstance(obj, functools.partial):
+        return True
+    if isinstance(obj, types.MethodType):
+        obj = obj.__func__
+    return isinstance(obj, types.FunctionType) and obj.__code__.co_filename == "<test>"
 
 
 class Link:

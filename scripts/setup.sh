@@ -11,8 +11,8 @@ have bwrap || need_apt+=(bubblewrap)
 # and the libraries ODEX problems use, as Debian packages them.
 py_pkgs=(python3-pytest python3-numpy python3-pandas python3-scipy python3-matplotlib python3-bs4
   python3-requests python3-regex python3-tz python3-multidict python3-sqlalchemy python3-flask
-  python3-django python3-mock)
-if [ ! -x /usr/bin/python3 ] || ! /usr/bin/python3 -c "import pytest, numpy, pandas, scipy, matplotlib, bs4, requests, regex, pytz, multidict, sqlalchemy, flask, django, mock" 2>/dev/null; then
+  python3-django python3-mock python3-html5lib python3-lxml)
+if [ ! -x /usr/bin/python3 ] || ! /usr/bin/python3 -c "import pytest, numpy, pandas, scipy, matplotlib, bs4, requests, regex, pytz, multidict, sqlalchemy,  flask, django, mock, html5lib, lxml" 2>/dev/null; then
   need_apt+=("${py_pkgs[@]}")
 fi
 have node || need_apt+=(nodejs)
