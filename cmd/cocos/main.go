@@ -22,6 +22,7 @@ type command struct {
 
 var commands = map[string]command{
 	"exec":  {"judge one program against unit tests in the sandbox; prints JSON", runExec},
+	"data":  {"data sets: `cocos data stats`, `cocos data fetch NAME`", runData},
 	"bench": {"benchmarks: `cocos bench sandbox`", runBench},
 }
 

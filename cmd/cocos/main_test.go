@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/cocos-go/cocos/internal/sharedtest"
 )
 
 // buildCocos compiles the command once per test binary run.
@@ -71,5 +73,23 @@ func TestExecErrors(t *testing.T) {
 		if err == nil || !strings.Contains(string(out), c.want) {
 			t.Errorf("cocos %v: err %v, output %q; want it to mention %q", c.args, err, out, c.want)
 		}
+	}
+}
+
+func TestDataStats(t *testing.T) {
+	dir := sharedtest.Path(t, "data")
+	bin := buildCocos(t)
+	out, err := exec.Command(bin, "data", "stats", "--data", dir).Output()
+	if err != nil {
+		t.Fatalf("cocos data stats: %v", err)
+	}
+	want := "mbpp prompt 10\nmbpp test 500\nmbpp validation 90\nmbpp train 374\nhumaneval test 164\nodex test 439\n"
+	if string(out) != want {
+		t.Errorf("got:\n%s\nwant:\n%s", out, want)
+	}
+	empty := t.TempDir()
+	out, err = exec.Command(bin, "data", "stats", "--data", empty).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "cocos data fetch mbpp") {
+		t.Errorf("missing data sets: %v %s", err, out)
 	}
 }
