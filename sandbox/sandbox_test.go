@@ -139,7 +139,7 @@ def state():
 	tests := []string{
 		"assert bump() == (1, 1, 1)",
 		"assert bump() == (1, 1, 1)",
-		"assert state() == (1, True, False, False, True)",
+		"s = state()\nassert s == (1, True, False, False, True), s",
 	}
 	r := run(t, sandbox.Job{Program: program, Tests: tests})
 	for i, tr := range r.Tests {
@@ -307,4 +307,27 @@ func countTempDirs() int {
 		}
 	}
 	return n
+}
+
+// TestJudgeIsPristinePerJob: test code may change the process it runs in
+// (ODEX tests install mocks); nothing of that reaches the next job, nor the
+// zygote that forks later programs, even after a program killed the zygote.
+func TestJudgeIsPristinePerJob(t *testing.T) {
+	e, err := sandbox.New(sandbox.Config{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	jobs := []sandbox.Job{
+		{Program: okFn, Tests: []string{"import os, builtins, warnings\nos.path.exists = lambda p: True\nbuiltins.sorted = None\nwarnings.simplefilter('always')"}},
+		{Program: "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n" + okFn, Tests: []string{"assert f(1) == 2"}},
+		{Program: "import os\ndef f():\n    return os.path.exists('/nonexistent'), sorted([2, 1])\n",
+			Tests: []string{"import os, warnings\nassert f() == (False, [1, 2])\nassert not os.path.exists('/nonexistent') and sorted is not None\nassert not any(w[0] == 'always' for w in warnings.filters)"}},
+	}
+	for i, j := range jobs {
+		r, err := e.Run(context.Background(), j)
+		if err != nil || !r.AllPassed() {
+			t.Fatalf("job %d: %+v %v", i, r.Tests, err)
+		}
+	}
 }

@@ -774,47 +774,66 @@ class Output:
 
 # ----------------------------------------------------------- job runner
 
-class Server:
-    def __init__(self, sandboxed):
+ZYGOTE_LOST = 3  # a judge child's exit status: the zygote is gone
+
+
+class ZygoteLost(Exception):
+    """The zygote no longer answers; PID 1 must start a new one."""
+
+
+def live_procs():
+    """PIDs of the sandbox's processes that are not zombies."""
+    out = []
+    for p in os.listdir("/proc"):
+        if not p.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % p, "rb") as f:
+                state = f.read().rsplit(b")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state != b"Z":
+            out.append(int(p))
+    return out
+
+
+def sweep(keep):
+    """SIGKILL every live process of the sandbox whose PID is not in keep."""
+    for _ in range(100000):
+        others = [p for p in live_procs() if p not in keep]
+        if not others:
+            return
+        for p in others:
+            try:
+                os.kill(p, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        time.sleep(0.0001)
+
+
+class Judge:
+    """Evaluates one job's tests, in a child of PID 1 forked for the job.
+
+    Test code runs here and may change this process (ODEX tests install
+    mocks); nothing of that outlives the job, and zygotes are only ever
+    forked from the pristine PID 1.
+    """
+
+    def __init__(self, sandboxed, zygote, workdir):
         self.sandboxed = sandboxed
-        self.code_cache = collections.OrderedDict()
-        self.cand_pid = None
-        self.cand_fd = None
-        self.zygote = None  # (pid, socket)
-        self.link = None
+        self.zygote_pid, self.zygote_sock = zygote
+        self.workdir = workdir
+        self.cand_pid = self.cand_fd = self.link = None
         self.outs = []
-        self.workdir = "/tmp" if sandboxed else tempfile.mkdtemp(prefix="cocos-unsafe-")
 
     # -- processes
-    def start_zygote(self):
-        if self.zygote is not None:
-            self.zygote[1].close()
-            try:
-                os.kill(self.zygote[0], signal.SIGKILL)
-            except OSError:
-                pass
-        ours, theirs = socket.socketpair()
-        pid = os.fork()
-        if pid == 0:
-            ours.close()
-            zygote_main(theirs)
-        theirs.close()
-        ours.settimeout(10)
-        self.zygote = (pid, ours)
-
     def fork_candidate(self, fds):
-        """Ask the zygote for a candidate; restart the zygote if it broke."""
-        for attempt in range(2):
-            if self.zygote is None or attempt:
-                self.start_zygote()
-            pid, zs = self.zygote
-            try:
-                os.kill(pid, signal.SIGCONT)  # a program may have stopped it
-                socket.send_fds(zs, [b"f"], fds)
-                return struct.unpack(">i", recv_exact_sock(zs, 4))[0]
-            except (OSError, EOFError, struct.error):
-                continue
-        raise RuntimeError("the zygote process cannot fork candidates")
+        try:
+            os.kill(self.zygote_pid, signal.SIGCONT)  # a program may have stopped it
+            socket.send_fds(self.zygote_sock, [b"f"], fds)
+            return struct.unpack(">i", recv_exact_sock(self.zygote_sock, 4))[0]
+        except (OSError, EOFError, struct.error) as e:
+            raise ZygoteLost(str(e))
 
     def spawn(self, job):
         js, cs = socket.socketpair()
@@ -833,7 +852,7 @@ class Server:
         send_frame(self.link.sock, pickle.dumps(("load", job["program"], job["setup"], job["limits"], self.workdir), protocol=5))
 
     def kill_all(self):
-        """Kill every process of this job: the whole sandbox but us."""
+        """Kill the candidate and everything it started."""
         if self.link is not None:
             os.close(self.link.sock)
         for o in self.outs:
@@ -850,74 +869,25 @@ class Server:
             select.select([self.cand_fd], [], [])  # wait until it is gone
             os.close(self.cand_fd)
         if self.sandboxed:
-            self.reap()
-            self.sweep()  # whatever escaped the session
+            sweep({1, self.zygote_pid, os.getpid()})  # whatever escaped the session
         self.cand_pid = None
 
-    def sweep(self):
-        """SIGKILL every process of the sandbox but us and the zygote."""
-        keep = {1, self.zygote[0] if self.zygote else 1}
-        for _ in range(100000):
-            others = [p for p in self.procs() if p not in keep]
-            if not others:
-                return
-            for p in others:
-                try:
-                    os.kill(p, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            self.reap()
-            time.sleep(0.0001)
-
-    def reap(self):
-        """Reap orphans (they are ours as PID 1); notice a dead zygote."""
-        while True:
-            try:
-                pid, _ = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                return
-            if pid == 0:
-                return
-            if self.zygote and pid == self.zygote[0]:
-                self.zygote[1].close()
-                self.zygote = None
-
-    def procs(self):
-        return [int(p) for p in os.listdir("/proc") if p.isdigit()]
-
     def clean(self):
-        """True when only us, the zygote and a single-threaded candidate remain."""
+        """True when only PID 1, the zygote, we and a single-threaded candidate live."""
         if not self.sandboxed:
             return True
         try:
-            if len(self.procs()) != 3:
+            if len(live_procs()) != 4:
                 return False
             return len(os.listdir("/proc/%d/task" % self.cand_pid)) == 1
         except OSError:
             return False
 
     # -- tests
-    def compiled(self, src):
-        code = self.code_cache.get(src)
-        if code is None:
-            code = compile(src, "<test>", "exec", dont_inherit=True)
-            names = set()
-            stack = [code]
-            while stack:
-                c = stack.pop()
-                names.update(c.co_names)
-                stack.extend(k for k in c.co_consts if isinstance(k, types.CodeType))
-            code = (code, sorted(names))
-            self.code_cache[src] = code
-            if len(self.code_cache) > 4096:
-                self.code_cache.popitem(last=False)
-        return code
-
-    def run_test(self, src, timeout):
-        try:
-            code, names = self.compiled(src)
-        except SyntaxError as e:
-            return FAILED, "the test does not compile: %s" % e
+    def run_test(self, src, compiled, timeout):
+        if isinstance(compiled, SyntaxError):
+            return FAILED, "the test does not compile: %s" % compiled
+        code, names = compiled
         signal.setitimer(signal.ITIMER_REAL, timeout)
         try:
             bindings = self.link.request(("begin", names))
@@ -939,34 +909,153 @@ class Server:
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
 
-    def run_job(self, job):
-        results = []
-        for src in job["tests"]:
+    def run(self, job, first, out_fd):
+        """Run tests first..n, writing each result to out_fd as it ends."""
+        for i in range(first, len(job["tests"])):
             if self.link is None:
                 self.spawn(job)
             start = time.monotonic()
-            outcome, msg = self.run_test(src, job["timeout"])
+            outcome, msg = self.run_test(job["tests"][i], job["compiled"][i], job["timeout"])
             secs = time.monotonic() - start
             stdout, t1 = self.outs[0].take() if self.outs else ("", False)
             stderr, t2 = self.outs[1].take() if self.outs else ("", False)
             if outcome in (TIMEOUT, CRASHED) or not job["share_process"] or not self.clean():
                 self.kill_all()
-                self.reset_workdir()  # the next test starts from an empty /tmp too
-            results.append({"outcome": outcome, "message": msg[:4000], "stdout": stdout,
-                            "stderr": stderr, "truncated": t1 or t2, "seconds": secs})
+                reset_workdir(self.workdir)  # the next test starts from an empty /tmp too
+            send_frame(out_fd, json.dumps({"outcome": outcome, "message": msg[:4000], "stdout": stdout,
+                                           "stderr": stderr, "truncated": t1 or t2, "seconds": secs}).encode())
         if self.link is not None:
             self.kill_all()
-            self.reset_workdir()
+
+
+class Server:
+    """PID 1 of the sandbox. It never runs test or program code: it compiles
+    tests, forks a judge per job and the zygote, and cleans up after both."""
+
+    def __init__(self, sandboxed):
+        self.sandboxed = sandboxed
+        self.code_cache = collections.OrderedDict()
+        self.zygote = None  # (pid, socket)
+        self.workdir = "/tmp" if sandboxed else tempfile.mkdtemp(prefix="cocos-unsafe-")
+
+    def start_zygote(self):
+        if self.zygote is not None:
+            self.zygote[1].close()
+            try:
+                os.kill(self.zygote[0], signal.SIGKILL)
+                os.waitpid(self.zygote[0], 0)
+            except (OSError, ChildProcessError):
+                pass
+        ours, theirs = socket.socketpair()
+        pid = os.fork()
+        if pid == 0:
+            ours.close()
+            zygote_main(theirs)
+        theirs.close()
+        ours.settimeout(10)
+        self.zygote = (pid, ours)
+
+    def compiled(self, src):
+        """Compiled test and the names it uses, cached: RL judges the same tests often."""
+        code = self.code_cache.get(src)
+        if code is None:
+            try:
+                c = compile(src, "<test>", "exec", dont_inherit=True)
+            except SyntaxError as e:
+                return e
+            names, stack = set(), [c]
+            while stack:
+                k = stack.pop()
+                names.update(k.co_names)
+                stack.extend(x for x in k.co_consts if isinstance(x, types.CodeType))
+            code = self.code_cache[src] = (c, sorted(names))
+            if len(self.code_cache) > 4096:
+                self.code_cache.popitem(last=False)
+        return code
+
+    def run_job(self, job):
+        job["compiled"] = [self.compiled(t) for t in job["tests"]]
+        results = []
+        while len(results) < len(job["tests"]):
+            got, status = self.run_judge(job, len(results))
+            results += got
+            self.cleanup()
+            if status == ZYGOTE_LOST:
+                self.start_zygote()
+            elif len(results) < len(job["tests"]):
+                results.append({"outcome": CRASHED, "message": "the judge of this test was killed (by the program)",
+                                "stdout": "", "stderr": "", "truncated": False, "seconds": 0.0})
+        reset_workdir(self.workdir)
         return results
 
-    def reset_workdir(self):
-        """Empty the job's writable directory (its files may be chmod 000)."""
-        if self.sandboxed:  # the whole private /tmp is the job's
-            for name in os.listdir("/tmp"):
-                remove_tree(os.path.join("/tmp", name))
-        else:
-            remove_tree(self.workdir)
-            self.workdir = tempfile.mkdtemp(prefix="cocos-unsafe-")
+    def run_judge(self, job, first):
+        """Fork a judge for tests first..n; return its results and exit status."""
+        r, w = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.close(r)
+            os.close(REQ_FD)
+            os.close(RESP_FD)
+            code = 0
+            try:
+                Judge(self.sandboxed, self.zygote, self.workdir).run(job, first, w)
+            except ZygoteLost:
+                code = ZYGOTE_LOST
+            except BaseException:
+                code = 1
+            os._exit(code)
+        os.close(w)
+        got = []
+        patience = job["timeout"] + 5.0
+        last = time.monotonic()
+        buf = b""
+        while True:
+            ready, _, _ = select.select([r], [], [], 0.5)
+            if not ready:
+                # A program may SIGSTOP its judge or the zygote: wake them; a
+                # judge silent past its test's limit is killed.
+                for p in (pid, self.zygote[0]):
+                    try:
+                        os.kill(p, signal.SIGCONT)
+                    except OSError:
+                        pass
+                if time.monotonic() - last > patience:
+                    os.kill(pid, signal.SIGKILL)
+                continue
+            chunk = os.read(r, 1 << 16)
+            if not chunk:
+                break
+            buf += chunk
+            while len(buf) >= 4:
+                (n,) = struct.unpack(">I", buf[:4])
+                if len(buf) < 4 + n:
+                    break
+                got.append(json.loads(buf[4:4 + n]))
+                buf = buf[4 + n:]
+                last = time.monotonic()
+        os.close(r)
+        _, status = os.waitpid(pid, 0)
+        return got, os.waitstatus_to_exitcode(status)
+
+    def cleanup(self):
+        """After a judge: kill what it left, reap orphans, notice a dead zygote."""
+        if self.sandboxed:
+            sweep({1, self.zygote[0]})
+        while True:
+            try:
+                pid, _ = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            if pid == self.zygote[0]:
+                self.start_zygote()
+
+
+def reset_workdir(workdir):
+    """Empty the job's writable directory (its files may be chmod 000)."""
+    for name in os.listdir(workdir):
+        remove_tree(os.path.join(workdir, name))
 
 
 def remove_tree(path):
@@ -1064,7 +1153,7 @@ def main():
         try:
             resp = {"id": req["id"], "tests": server.run_job(decode_job(req))}
         except Exception as e:  # a bug of ours: report it, keep serving
-            server.kill_all()
+            server.cleanup()
             resp = {"id": req.get("id"), "error": "%s: %s" % (type(e).__name__, e)}
         send_frame(RESP_FD, json.dumps(resp).encode())
 
