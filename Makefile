@@ -11,7 +11,9 @@ build:
 
 test: setup
 	$(GO) vet ./...
-	$(GO) test -count=1 -timeout 60m ./...
+	# -p 1: packages one at a time; several at once oversubscribe 2 cores and
+	# push compute-heavy reference solutions past their time limits.
+	$(GO) test -p 1 -count=1 -timeout 60m ./...
 
 bench-sandbox: setup
 	$(GO) run ./cmd/cocos bench sandbox
