@@ -9,10 +9,10 @@ setup:
 build:
 	$(GO) build ./...
 
+# -p 1: packages one at a time; several at once oversubscribe 2 cores and
+# push compute-heavy reference solutions past their time limits.
 test: setup
 	$(GO) vet ./...
-	# -p 1: packages one at a time; several at once oversubscribe 2 cores and
-	# push compute-heavy reference solutions past their time limits.
 	$(GO) test -p 1 -count=1 -timeout 60m ./...
 
 bench-sandbox: setup

@@ -1,6 +1,7 @@
 package data
 
 import (
+	"compress/gzip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -142,5 +143,22 @@ func TestODEX(t *testing.T) {
 		if !ids[id] {
 			t.Errorf("known-broken %s is not an ODEX problem", id)
 		}
+	}
+}
+
+func TestHumanEvalGzip(t *testing.T) {
+	raw, err := os.ReadFile(sharedData(t, "humaneval/HumanEval.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gz := filepath.Join(t.TempDir(), "HumanEval.jsonl.gz")
+	f, _ := os.Create(gz)
+	zw := gzip.NewWriter(f)
+	zw.Write(raw)
+	zw.Close()
+	f.Close()
+	ps, err := LoadHumanEval(gz)
+	if err != nil || len(ps) != 164 {
+		t.Fatalf("%d problems, %v", len(ps), err)
 	}
 }
