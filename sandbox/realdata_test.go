@@ -11,26 +11,28 @@ import (
 	"github.com/cocos-go/cocos/sandbox"
 )
 
-func TestRealDataMBPP(t *testing.T) {
-	ps, err := data.LoadMBPP(sharedtest.Path(t, "data/mbpp/mbpp.jsonl"))
-	if err != nil {
-		t.Fatal(err)
+// TestRealData: every MBPP and HumanEval reference solution passes all its
+// tests in the sandbox (none is known broken).
+func TestRealData(t *testing.T) {
+	for _, c := range []struct {
+		name, path string
+		load       func(string) ([]data.Problem, error)
+		want       int
+	}{
+		{"MBPP", "data/mbpp/mbpp.jsonl", data.LoadMBPP, 974},
+		{"HumanEval", "data/humaneval/HumanEval.jsonl", data.LoadHumanEval, 164},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			ps, err := c.load(sharedtest.Path(t, c.path))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(ps) != c.want {
+				t.Fatalf("got %d problems, want %d", len(ps), c.want)
+			}
+			checkReferenceSolutions(t, ps, nil)
+		})
 	}
-	if len(ps) != 974 {
-		t.Fatalf("got %d MBPP problems, want 974", len(ps))
-	}
-	checkReferenceSolutions(t, ps, nil) // no known-broken MBPP or HumanEval solution
-}
-
-func TestRealDataHumanEval(t *testing.T) {
-	ps, err := data.LoadHumanEval(sharedtest.Path(t, "data/humaneval/HumanEval.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(ps) != 164 {
-		t.Fatalf("got %d HumanEval problems, want 164", len(ps))
-	}
-	checkReferenceSolutions(t, ps, nil) // no known-broken MBPP or HumanEval solution
 }
 
 // TestRealDataODEX: every supported ODEX reference solution passes, except
