@@ -15,6 +15,9 @@ py_pkgs=(python3-pytest python3-numpy python3-pandas python3-scipy python3-matpl
 if [ ! -x /usr/bin/python3 ] || ! /usr/bin/python3 -c "import pytest, numpy, pandas, scipy, matplotlib, bs4, requests, regex, pytz, multidict, sqlalchemy,  flask, django, mock, html5lib, lxml" 2>/dev/null; then
   need_apt+=("${py_pkgs[@]}")
 fi
+# PyTorch is the independent reference the transformer's parity tests
+# compare against; pthread OpenBLAS keeps it from being 40x slower.
+/usr/bin/python3 -c "import torch" 2>/dev/null || need_apt+=(python3-torch libopenblas0-pthread)
 have node || need_apt+=(nodejs)
 have npm || need_apt+=(npm)
 

@@ -1,0 +1,229 @@
+package model
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gomlx/gomlx/backends"
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+// WeightSpec is one weight the architecture needs: HF name and shape.
+type WeightSpec struct {
+	Name  string
+	Shape []int
+}
+
+// Weights lists every weight a config needs, under Hugging Face's names.
+func (c Config) Weights() []WeightSpec {
+	h, hd := c.HiddenSize, c.HeadDim()
+	q, kv := c.NumAttentionHeads*hd, c.KVHeads()*hd
+	ws := []WeightSpec{{"model.embed_tokens.weight", []int{c.VocabSize, h}}}
+	for i := range c.NumHiddenLayers {
+		p := fmt.Sprintf("model.layers.%d.", i)
+		ws = append(ws,
+			WeightSpec{p + "input_layernorm.weight", []int{h}},
+			WeightSpec{p + "self_attn.q_proj.weight", []int{q, h}},
+			WeightSpec{p + "self_attn.k_proj.weight", []int{kv, h}},
+			WeightSpec{p + "self_attn.v_proj.weight", []int{kv, h}},
+			WeightSpec{p + "self_attn.o_proj.weight", []int{h, q}},
+			WeightSpec{p + "post_attention_layernorm.weight", []int{h}},
+			WeightSpec{p + "mlp.gate_proj.weight", []int{c.IntermediateSize, h}},
+			WeightSpec{p + "mlp.up_proj.weight", []int{c.IntermediateSize, h}},
+			WeightSpec{p + "mlp.down_proj.weight", []int{h, c.IntermediateSize}},
+		)
+		if c.QKVBias() {
+			ws = append(ws, WeightSpec{p + "self_attn.q_proj.bias", []int{q}},
+				WeightSpec{p + "self_attn.k_proj.bias", []int{kv}}, WeightSpec{p + "self_attn.v_proj.bias", []int{kv}})
+		}
+	}
+	ws = append(ws, WeightSpec{"model.norm.weight", []int{h}})
+	if !c.TieWordEmbeddings {
+		ws = append(ws, WeightSpec{"lm_head.weight", []int{c.VocabSize, h}})
+	}
+	return ws
+}
+
+// NumParams counts the config's parameters.
+func (c Config) NumParams() int {
+	n := 0
+	for _, w := range c.Weights() {
+		k := 1
+		for _, d := range w.Shape {
+			k *= d
+		}
+		n += k
+	}
+	return n
+}
+
+// RandomWeights draws weights as transformers initialises them: matrices
+// and biases from N(0, std), norms at 1. std 0 means 0.02.
+func RandomWeights(c Config, seed uint64, std float64) map[string]Tensor {
+	if std == 0 {
+		std = 0.02
+	}
+	r := rand.New(rand.NewPCG(seed, 0x6d6f64656c))
+	out := map[string]Tensor{}
+	for _, w := range c.Weights() {
+		n := 1
+		for _, d := range w.Shape {
+			n *= d
+		}
+		data := make([]float32, n)
+		for i := range data {
+			if strings.HasSuffix(w.Name, "norm.weight") {
+				data[i] = 1
+			} else {
+				data[i] = float32(r.NormFloat64() * std)
+			}
+		}
+		out[w.Name] = Tensor{Shape: w.Shape, Data: data}
+	}
+	return out
+}
+
+// Model is a config with its weights in a GoMLX context, bound to a backend.
+type Model struct {
+	Config  Config
+	Ctx     *context.Context
+	Backend backends.Backend
+	logits  *context.Exec
+}
+
+// New puts weights into a fresh context; every weight the config needs
+// must be present with its shape, and no other.
+func New(backend backends.Backend, cfg Config, weights map[string]Tensor) (*Model, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	ctx := context.New()
+	want := map[string]bool{}
+	for _, w := range cfg.Weights() {
+		want[w.Name] = true
+		t, ok := weights[w.Name]
+		if !ok {
+			return nil, fmt.Errorf("model: weight %s is missing", w.Name)
+		}
+		if !sameShape(t.Shape, w.Shape) {
+			return nil, fmt.Errorf("model: weight %s has shape %v, config needs %v", w.Name, t.Shape, w.Shape)
+		}
+		scopes := strings.Split(w.Name, ".")
+		c := ctx
+		for _, s := range scopes[:len(scopes)-1] {
+			c = c.In(s)
+		}
+		c.VariableWithValue(scopes[len(scopes)-1], tensors.FromFlatDataAndDimensions(t.Data, t.Shape...))
+	}
+	for name := range weights {
+		if !want[name] && !(cfg.TieWordEmbeddings && name == "lm_head.weight") {
+			return nil, fmt.Errorf("model: weight %s is not part of a %s model with this config", name, cfg.ModelType)
+		}
+	}
+	return &Model{Config: cfg, Ctx: ctx, Backend: backend}, nil
+}
+
+func sameShape(a, b []int) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Load reads a Hugging Face model directory (config.json and safetensors,
+// sharded or not; f32, bf16 or f16 weights).
+func Load(backend backends.Backend, dir string) (*Model, error) {
+	cfg, err := LoadConfig(filepath.Join(dir, "config.json"))
+	if err != nil {
+		return nil, err
+	}
+	ws, err := ReadWeights(dir)
+	if err != nil {
+		return nil, err
+	}
+	return New(backend, cfg, ws)
+}
+
+// Weights returns the model's current weights under HF names.
+func (m *Model) Weights() (map[string]Tensor, error) {
+	out := map[string]Tensor{}
+	for _, w := range m.Config.Weights() {
+		scopes := strings.Split(w.Name, ".")
+		c := m.Ctx
+		for _, s := range scopes[:len(scopes)-1] {
+			c = c.In(s)
+		}
+		v := c.GetVariable(scopes[len(scopes)-1])
+		t, err := v.Value()
+		if err != nil {
+			return nil, err
+		}
+		out[w.Name] = Tensor{Shape: w.Shape, Data: tensors.MustCopyFlatData[float32](t)}
+	}
+	return out, nil
+}
+
+// Save writes config.json and model.safetensors (f32, or bf16) to dir.
+func (m *Model) Save(dir string, bf16 bool) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	b, err := json.MarshalIndent(m.Config, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "config.json"), b, 0o644); err != nil {
+		return err
+	}
+	ws, err := m.Weights()
+	if err != nil {
+		return err
+	}
+	return WriteSafetensors(filepath.Join(dir, "model.safetensors"), ws, bf16)
+}
+
+// Logits runs the full forward pass over a batch of equal-length rows:
+// mask marks real tokens (1) and padding (0), on either side. Positions
+// count real tokens only (cumsum(mask)-1), as generation does.
+func (m *Model) Logits(ids, mask [][]int32) ([][][]float32, error) {
+	if m.logits == nil {
+		e, err := context.NewExec(m.Backend, m.Ctx, func(ctx *context.Context, ids, pos, mask *Node) *Node {
+			return Logits(ctx, m.Config, ids, pos, mask)
+		})
+		if err != nil {
+			return nil, err
+		}
+		m.logits = e
+	}
+	pos := Positions(mask)
+	out, err := m.logits.Exec(ids, pos, mask)
+	if err != nil {
+		return nil, err
+	}
+	return out[0].Value().([][][]float32), nil
+}
+
+// Positions returns cumsum(mask)-1, floored at 0, per row.
+func Positions(mask [][]int32) [][]int32 {
+	pos := make([][]int32, len(mask))
+	for i, row := range mask {
+		pos[i] = make([]int32, len(row))
+		var n int32
+		for j, m := range row {
+			n += m
+			pos[i][j] = max(n-1, 0)
+		}
+	}
+	return pos
+}

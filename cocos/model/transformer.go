@@ -1,0 +1,145 @@
+package model
+
+import (
+	"math"
+	"strconv"
+
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // GoMLX graph code reads best unqualified
+	"github.com/gomlx/gomlx/pkg/core/shapes"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+)
+
+// Variables live in the context under Hugging Face's names, dots as scopes:
+// model.layers.0.self_attn.q_proj.weight is scope model/layers/0/self_attn/
+// q_proj, variable weight. Loading and saving are then name-for-name.
+
+// param returns the graph node of the weight named by HF's dotted path.
+func param(ctx *context.Context, g *Graph, path ...string) *Node {
+	for _, p := range path[:len(path)-1] {
+		ctx = ctx.In(p)
+	}
+	v := ctx.GetVariable(path[len(path)-1])
+	if v == nil {
+		panic("model: missing weight " + joinPath(path))
+	}
+	return v.ValueGraph(g)
+}
+
+func joinPath(path []string) string {
+	s := path[0]
+	for _, p := range path[1:] {
+		s += "." + p
+	}
+	return s
+}
+
+// Logits runs the full forward pass. ids and positions are [batch, seq]
+// int32; mask is [batch, seq] with 1 for real tokens and 0 for padding
+// (left or right). It returns [batch, seq, vocab] float32 logits.
+func Logits(ctx *context.Context, cfg Config, ids, positions, mask *Node) *Node {
+	g := ids.Graph()
+	x := Gather(param(ctx, g, "model", "embed_tokens", "weight"), InsertAxes(ids, -1))
+	cos, sin := rotary(cfg, positions)
+	attnMask := attentionMask(mask)
+	for i := range cfg.NumHiddenLayers {
+		x = decoderLayer(ctx.In("model").In("layers").In(strconv.Itoa(i)), cfg, x, cos, sin, attnMask)
+	}
+	x = rmsNorm(ctx.In("model").In("norm"), cfg, x)
+	head := []string{"lm_head", "weight"}
+	if cfg.TieWordEmbeddings {
+		head = []string{"model", "embed_tokens", "weight"}
+	}
+	return Einsum("bth,vh->btv", x, param(ctx, g, head...))
+}
+
+// rotary returns cos and sin of [batch, seq, head_dim] for each position,
+// the frequencies repeated over both halves as transformers does.
+func rotary(cfg Config, positions *Node) (cos, sin *Node) {
+	g := positions.Graph()
+	inv := cfg.InvFreq()
+	f32 := make([]float32, len(inv))
+	for i, v := range inv {
+		f32[i] = float32(v)
+	}
+	freqs := Mul(InsertAxes(ConvertDType(positions, dtypes.Float32), -1), Reshape(Const(g, f32), 1, 1, len(f32))) // [b, t, d/2]
+	emb := Concatenate([]*Node{freqs, freqs}, -1)
+	return Cos(emb), Sin(emb)
+}
+
+// applyRotary rotates x of [batch, heads, seq, head_dim] (rotate_half form).
+func applyRotary(x, cos, sin *Node) *Node {
+	half := x.Shape().Dimensions[3] / 2
+	x1 := Slice(x, AxisRange(), AxisRange(), AxisRange(), AxisRange(0, half))
+	x2 := Slice(x, AxisRange(), AxisRange(), AxisRange(), AxisRange(half))
+	rot := Concatenate([]*Node{Neg(x2), x1}, -1)
+	cos, sin = InsertAxes(cos, 1), InsertAxes(sin, 1) // broadcast over heads
+	return Add(Mul(x, cos), Mul(rot, sin))
+}
+
+// attentionMask is [batch, 1, seq, seq]: query i may see key j when j <= i
+// and key j is a real token.
+func attentionMask(mask *Node) *Node {
+	g := mask.Graph()
+	t := mask.Shape().Dimensions[1]
+	rows := Iota(g, shapes.Make(dtypes.Int32, t, t), 0)
+	cols := Iota(g, shapes.Make(dtypes.Int32, t, t), 1)
+	causal := InsertAxes(GreaterOrEqual(rows, cols), 0, 0)                                                    // [1, 1, t, t]
+	keys := InsertAxes(GreaterThan(ConvertDType(mask, dtypes.Float32), Scalar(g, dtypes.Float32, 0.5)), 1, 1) // [b, 1, 1, t]
+	return LogicalAnd(causal, keys)
+}
+
+func decoderLayer(ctx *context.Context, cfg Config, x, cos, sin, mask *Node) *Node {
+	h := rmsNorm(ctx.In("input_layernorm"), cfg, x)
+	x = Add(x, attention(ctx.In("self_attn"), cfg, h, cos, sin, mask))
+	h = rmsNorm(ctx.In("post_attention_layernorm"), cfg, x)
+	return Add(x, mlp(ctx.In("mlp"), cfg, h))
+}
+
+// rmsNorm is transformers' LlamaRMSNorm: x / sqrt(mean(x²) + eps) * weight.
+func rmsNorm(ctx *context.Context, cfg Config, x *Node) *Node {
+	g := x.Graph()
+	variance := ReduceAndKeep(Square(x), ReduceMean, -1)
+	normed := Mul(x, Rsqrt(AddScalar(variance, cfg.Eps())))
+	return Mul(normed, InsertAxes(param(ctx, g, "weight"), 0, 0))
+}
+
+// linear is x·Wᵀ (+ b) for a weight of [out, in], HF's nn.Linear layout.
+func linear(ctx *context.Context, x *Node, bias bool) *Node {
+	g := x.Graph()
+	y := Einsum("bti,oi->bto", x, param(ctx, g, "weight"))
+	if bias {
+		y = Add(y, InsertAxes(param(ctx, g, "bias"), 0, 0))
+	}
+	return y
+}
+
+func attention(ctx *context.Context, cfg Config, x, cos, sin, mask *Node) *Node {
+	b, t := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
+	nh, nkv, hd := cfg.NumAttentionHeads, cfg.KVHeads(), cfg.HeadDim()
+	heads := func(y *Node, n int) *Node { // [b, t, n*hd] -> [b, n, t, hd]
+		return TransposeAllAxes(Reshape(y, b, t, n, hd), 0, 2, 1, 3)
+	}
+	q := applyRotary(heads(linear(ctx.In("q_proj"), x, cfg.QKVBias()), nh), cos, sin)
+	k := applyRotary(heads(linear(ctx.In("k_proj"), x, cfg.QKVBias()), nkv), cos, sin)
+	v := heads(linear(ctx.In("v_proj"), x, cfg.QKVBias()), nkv)
+	// Grouped-query attention: query head h reads key/value head h/(nh/nkv).
+	group := nh / nkv
+	q = Reshape(q, b, nkv, group, t, hd)
+	scores := MulScalar(Einsum("bkgqd,bksd->bkgqs", q, k), 1/math.Sqrt(float64(hd)))
+	m := InsertAxes(mask, 1) // [b, 1, 1, t, t]
+	scores = Where(BroadcastToDims(m, scores.Shape().Dimensions...), scores,
+		BroadcastToDims(Scalar(x.Graph(), dtypes.Float32, -math.MaxFloat32), scores.Shape().Dimensions...))
+	probs := Softmax(scores, -1)
+	out := Einsum("bkgqs,bksd->bkgqd", probs, v) // [b, nkv, group, t, hd]
+	out = Reshape(out, b, nh, t, hd)
+	out = Reshape(TransposeAllAxes(out, 0, 2, 1, 3), b, t, nh*hd)
+	return linear(ctx.In("o_proj"), out, false)
+}
+
+// mlp is SwiGLU: down(silu(gate(x)) * up(x)).
+func mlp(ctx *context.Context, cfg Config, x *Node) *Node {
+	gate := linear(ctx.In("gate_proj"), x, false)
+	up := linear(ctx.In("up_proj"), x, false)
+	return linear(ctx.In("down_proj"), Mul(Mul(gate, Sigmoid(gate)), up), false)
+}
