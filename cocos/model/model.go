@@ -94,7 +94,8 @@ type Model struct {
 	Config  Config
 	Ctx     *context.Context
 	Backend backends.Backend
-	logits  *context.Exec
+
+	logits, logprobs *context.Exec // compiled on first use
 }
 
 // New puts weights into a fresh context; every weight the config needs

@@ -137,3 +137,61 @@ func TestParityForward(t *testing.T) {
 		})
 	}
 }
+
+// TestParityLogProbs: per-token log-probs and a continuation's summed
+// log-prob match log-softmax computed in float64 from PyTorch's logits.
+func TestParityLogProbs(t *testing.T) {
+	backend, err := NewBackend("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := tinyConfigs()["qwen2"]
+	m, err := New(backend, cfg, RandomWeights(cfg, 11, 0.2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	m.Save(dir, false)
+	ids, mask := paddedBatch(cfg.VocabSize)
+	ours, err := m.LogProbs(ids, mask)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := referenceLogits(t, dir, ids, mask, cfg.VocabSize)
+	start := []int{5, 7, 3} // where each row's continuation begins
+	want := make([]float64, len(ids))
+	var d float64
+	for r := range ids {
+		for j := 0; j+1 < len(ids[r]); j++ {
+			if mask[r][j+1] == 0 {
+				continue
+			}
+			lse := logSumExp(ref[r][j])
+			lp := float64(ref[r][j][ids[r][j+1]]) - lse
+			d = math.Max(d, math.Abs(lp-float64(ours[r][j])))
+			if j+1 >= start[r] {
+				want[r] += lp
+			}
+		}
+	}
+	got := ContinuationLogProb(ours, start)
+	for r := range got {
+		d = math.Max(d, math.Abs(got[r]-want[r]))
+	}
+	t.Logf("max |Δlogprob| %.2e", d)
+	if d > 1e-4 {
+		t.Errorf("max |Δlogprob| = %g, want ≤ 1e-4", d)
+	}
+}
+
+func logSumExp(xs []float32) float64 {
+	mx := math.Inf(-1)
+	for _, x := range xs {
+		mx = math.Max(mx, float64(x))
+	}
+	var s float64
+	for _, x := range xs {
+		s += math.Exp(float64(x) - mx)
+	}
+	return mx + math.Log(s)
+}
