@@ -8,7 +8,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
+
+	"github.com/cocos-go/cocos/internal/sharedtest"
 )
 
 // tinyConfigs are small random models of each architecture: Qwen2 (q/k/v
@@ -194,4 +197,102 @@ func logSumExp(xs []float32) float64 {
 		s += math.Exp(float64(x) - mx)
 	}
 	return mx + math.Log(s)
+}
+
+// TestParityBF16AndShards: bf16 weights, and weights split over shards with
+// an index, load to the same model the PyTorch reference computes.
+func TestParityBF16AndShards(t *testing.T) {
+	backend, _ := NewBackend("go")
+	cfg := tinyConfigs()["llama3"]
+	m, err := New(backend, cfg, RandomWeights(cfg, 3, 0.2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := m.Save(dir, true); err != nil {
+		t.Fatal(err)
+	}
+	bf, err := Load(backend, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids, mask := paddedBatch(cfg.VocabSize)
+	ours, _ := bf.Logits(ids, mask)
+	ref := referenceLogits(t, dir, ids, mask, cfg.VocabSize)
+	if d, _ := maxDiff(ours, ref, mask); d > 1e-4 {
+		t.Errorf("bf16: max |Δlogit| = %g", d)
+	}
+	// Re-save the bf16-rounded weights as two f32 shards with an index.
+	ws, _ := bf.Weights()
+	shards := []map[string]Tensor{{}, {}}
+	index := map[string]any{"metadata": map[string]any{}, "weight_map": map[string]string{}}
+	i := 0
+	for name, w := range ws {
+		shards[i%2][name] = w
+		index["weight_map"].(map[string]string)[name] = []string{"model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"}[i%2]
+		i++
+	}
+	sharded := t.TempDir()
+	os.WriteFile(filepath.Join(sharded, "config.json"), mustJSON(cfg), 0o644)
+	for k, s := range shards {
+		WriteSafetensors(filepath.Join(sharded, []string{"model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"}[k]), s, false)
+	}
+	os.WriteFile(filepath.Join(sharded, "model.safetensors.index.json"), mustJSON(index), 0o644)
+	sh, err := Load(backend, sharded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := sh.Logits(ids, mask)
+	if d, _ := maxDiff(again, ours, mask); d != 0 {
+		t.Errorf("sharded weights give other logits: %g", d)
+	}
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func TestConfigErrors(t *testing.T) {
+	good := tinyConfigs()["qwen2"]
+	cases := []struct {
+		mutate func(*Config)
+		want   string
+	}{
+		{func(c *Config) { c.ModelType = "gpt2" }, "model_type"},
+		{func(c *Config) { c.NumKeyValueHeads = 3 }, "multiple of num_key_value_heads"},
+		{func(c *Config) { c.HiddenAct = "gelu" }, "hidden_act"},
+		{func(c *Config) { c.RopeScaling = &RopeScaling{Type: "yarn", Factor: 2} }, "rope_scaling"},
+	}
+	for _, c := range cases {
+		cfg := good
+		c.mutate(&cfg)
+		if err := cfg.Validate(); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("want an error about %s, got %v", c.want, err)
+		}
+	}
+	backend, _ := NewBackend("go")
+	ws := RandomWeights(good, 1, 0)
+	delete(ws, "model.norm.weight")
+	if _, err := New(backend, good, ws); err == nil || !strings.Contains(err.Error(), "model.norm.weight") {
+		t.Errorf("missing weight: %v", err)
+	}
+}
+
+// TestSharedConfigs: the paper's three backbones' config.json parse, and
+// their parameter counts are those of the published models.
+func TestSharedConfigs(t *testing.T) {
+	want := map[string]int{"qwen2.5-1.5b": 1_543_714_304, "llama-3.2-1b": 1_235_814_400, "deepseek-coder-1.3b-base": 1_346_471_936}
+	for dir, n := range want {
+		cfg, err := LoadConfig(sharedtest.Path(t, filepath.Join("models", dir, "config.json")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cfg.NumParams(); got != n {
+			t.Errorf("%s: %d parameters, want %d", dir, got, n)
+		}
+	}
 }
