@@ -95,7 +95,7 @@ type Model struct {
 	Ctx     *context.Context
 	Backend backends.Backend
 
-	logits, logprobs *context.Exec // compiled on first use
+	logits, logprobs, step *context.Exec // compiled on first use
 }
 
 // New puts weights into a fresh context; every weight the config needs

@@ -38,19 +38,41 @@ func joinPath(path []string) string {
 // int32; mask is [batch, seq] with 1 for real tokens and 0 for padding
 // (left or right). It returns [batch, seq, vocab] float32 logits.
 func Logits(ctx *context.Context, cfg Config, ids, positions, mask *Node) *Node {
+	logits, _ := forward(ctx, cfg, ids, positions, attentionMask(mask), nil)
+	return logits
+}
+
+// layerCache is one layer's keys and values, [batch, kv_heads, capacity,
+// head_dim], and the slot where this step's tokens are written.
+type layerCache struct {
+	k, v  *Node
+	start *Node // int32 scalar
+}
+
+// forward runs the decoder over ids with a [batch, 1, queries, keys]
+// attention mask. With caches, keys and values of this step are written
+// into them and attention reads the whole cache; the updated caches are
+// returned.
+func forward(ctx *context.Context, cfg Config, ids, positions, mask *Node, caches []*layerCache) (*Node, []*layerCache) {
 	g := ids.Graph()
 	x := Gather(param(ctx, g, "model", "embed_tokens", "weight"), InsertAxes(ids, -1))
 	cos, sin := rotary(cfg, positions)
-	attnMask := attentionMask(mask)
 	for i := range cfg.NumHiddenLayers {
-		x = decoderLayer(ctx.In("model").In("layers").In(strconv.Itoa(i)), cfg, x, cos, sin, attnMask)
+		var c *layerCache
+		if caches != nil {
+			c = caches[i]
+		}
+		x, c = decoderLayer(ctx.In("model").In("layers").In(strconv.Itoa(i)), cfg, x, cos, sin, mask, c)
+		if caches != nil {
+			caches[i] = c
+		}
 	}
 	x = rmsNorm(ctx.In("model").In("norm"), cfg, x)
 	head := []string{"lm_head", "weight"}
 	if cfg.TieWordEmbeddings {
 		head = []string{"model", "embed_tokens", "weight"}
 	}
-	return Einsum("bth,vh->btv", x, param(ctx, g, head...))
+	return Einsum("bth,vh->btv", x, param(ctx, g, head...)), caches
 }
 
 // rotary returns cos and sin of [batch, seq, head_dim] for each position,
@@ -89,11 +111,12 @@ func attentionMask(mask *Node) *Node {
 	return LogicalAnd(causal, keys)
 }
 
-func decoderLayer(ctx *context.Context, cfg Config, x, cos, sin, mask *Node) *Node {
+func decoderLayer(ctx *context.Context, cfg Config, x, cos, sin, mask *Node, c *layerCache) (*Node, *layerCache) {
 	h := rmsNorm(ctx.In("input_layernorm"), cfg, x)
-	x = Add(x, attention(ctx.In("self_attn"), cfg, h, cos, sin, mask))
+	a, c := attention(ctx.In("self_attn"), cfg, h, cos, sin, mask, c)
+	x = Add(x, a)
 	h = rmsNorm(ctx.In("post_attention_layernorm"), cfg, x)
-	return Add(x, mlp(ctx.In("mlp"), cfg, h))
+	return Add(x, mlp(ctx.In("mlp"), cfg, h)), c
 }
 
 // rmsNorm is transformers' LlamaRMSNorm: x / sqrt(mean(x²) + eps) * weight.
@@ -114,7 +137,7 @@ func linear(ctx *context.Context, x *Node, bias bool) *Node {
 	return y
 }
 
-func attention(ctx *context.Context, cfg Config, x, cos, sin, mask *Node) *Node {
+func attention(ctx *context.Context, cfg Config, x, cos, sin, mask *Node, c *layerCache) (*Node, *layerCache) {
 	b, t := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
 	nh, nkv, hd := cfg.NumAttentionHeads, cfg.KVHeads(), cfg.HeadDim()
 	heads := func(y *Node, n int) *Node { // [b, t, n*hd] -> [b, n, t, hd]
@@ -123,6 +146,10 @@ func attention(ctx *context.Context, cfg Config, x, cos, sin, mask *Node) *Node 
 	q := applyRotary(heads(linear(ctx.In("q_proj"), x, cfg.QKVBias()), nh), cos, sin)
 	k := applyRotary(heads(linear(ctx.In("k_proj"), x, cfg.QKVBias()), nkv), cos, sin)
 	v := heads(linear(ctx.In("v_proj"), x, cfg.QKVBias()), nkv)
+	if c != nil {
+		c = &layerCache{k: writeSlots(c.k, k, c.start), v: writeSlots(c.v, v, c.start), start: c.start}
+		k, v = c.k, c.v
+	}
 	// Grouped-query attention: query head h reads key/value head h/(nh/nkv).
 	group := nh / nkv
 	q = Reshape(q, b, nkv, group, t, hd)
@@ -134,7 +161,22 @@ func attention(ctx *context.Context, cfg Config, x, cos, sin, mask *Node) *Node 
 	out := Einsum("bkgqs,bksd->bkgqd", probs, v) // [b, nkv, group, t, hd]
 	out = Reshape(out, b, nh, t, hd)
 	out = Reshape(TransposeAllAxes(out, 0, 2, 1, 3), b, t, nh*hd)
-	return linear(ctx.In("o_proj"), out, false)
+	return linear(ctx.In("o_proj"), out, false), c
+}
+
+// writeSlots writes update [b, h, t, d] into cache [b, h, capacity, d] at
+// slots start..start+t-1. It goes through a one-hot slot matrix instead of
+// DynamicUpdateSlice, which SimpleGo lacks; multiplying by 1 or 0 and
+// adding 0 is exact, and XLA fuses it.
+func writeSlots(cache, update, start *Node) *Node {
+	g := cache.Graph()
+	t, capacity := update.Shape().Dimensions[2], cache.Shape().Dimensions[2]
+	rows := Add(Iota(g, shapes.Make(dtypes.Int32, t, capacity), 0), start)
+	cols := Iota(g, shapes.Make(dtypes.Int32, t, capacity), 1)
+	slots := ConvertDType(Equal(rows, cols), dtypes.Float32) // [t, capacity]
+	keep := OneMinus(ReduceSum(slots, 0))
+	written := Einsum("bhtd,tc->bhcd", update, slots)
+	return Add(Mul(cache, Reshape(keep, 1, 1, capacity, 1)), written)
 }
 
 // mlp is SwiGLU: down(silu(gate(x)) * up(x)).
