@@ -1,0 +1,189 @@
+package model
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sort"
+	"strings"
+)
+
+// Tokenizer is what generation needs from a tokenizer.
+type Tokenizer interface {
+	Encode(text string) ([]int, error)
+	Decode(ids []int, skipSpecial bool) string
+}
+
+// GenerateConfig controls sampling. The zero value is greedy decoding of up
+// to 512 tokens that stops at "[DONE]" (the paper's evaluation setting).
+type GenerateConfig struct {
+	// MaxNewTokens caps each completion. Default 512.
+	MaxNewTokens int
+	// Temperature 0 is greedy; the paper samples RL rollouts at 0.9.
+	Temperature float64
+	// TopP keeps the smallest set of tokens whose probability reaches it.
+	// Default 1 (no truncation).
+	TopP float64
+	// Seed makes sampling reproducible; row r draws from its own stream.
+	Seed uint64
+	// StopStrings end a row once its text contains one. Default ["[DONE]"];
+	// use []string{} for none.
+	StopStrings []string
+	// StopTokens end a row when sampled (EOS).
+	StopTokens []int
+	// PadToken fills left padding and finished rows. Default 0.
+	PadToken int
+	// Bucket rounds prompt length and cache capacity up to a multiple, so
+	// that few distinct shapes are compiled. Default 32.
+	Bucket int
+}
+
+func (c *GenerateConfig) fill() {
+	if c.MaxNewTokens <= 0 {
+		c.MaxNewTokens = 512
+	}
+	if c.TopP <= 0 || c.TopP > 1 {
+		c.TopP = 1
+	}
+	if c.StopStrings == nil {
+		c.StopStrings = []string{"[DONE]"}
+	}
+	if c.Bucket <= 0 {
+		c.Bucket = 32
+	}
+}
+
+// Generation is one completion.
+type Generation struct {
+	PromptIDs []int
+	NewIDs    []int
+	Text      string    // decoded NewIDs, cut just after a stop string
+	LogProbs  []float32 // log-prob of each new token under the sampling distribution
+	Stop      string    // "stop_string", "stop_token" or "length"
+}
+
+func roundUp(n, k int) int { return (n + k - 1) / k * k }
+
+// Generate completes prompts as one batch with the KV cache.
+func (m *Model) Generate(tok Tokenizer, prompts []string, cfg GenerateConfig) ([]Generation, error) {
+	cfg.fill()
+	gens := make([]Generation, len(prompts))
+	longest := 1
+	for i, p := range prompts {
+		ids, err := tok.Encode(p)
+		if err != nil {
+			return nil, fmt.Errorf("model: encode prompt %d: %w", i, err)
+		}
+		gens[i].PromptIDs = ids
+		longest = max(longest, len(ids))
+	}
+	plen := roundUp(longest, cfg.Bucket)
+	cache := m.NewCache(len(prompts), roundUp(plen+cfg.MaxNewTokens, cfg.Bucket))
+	ids, mask := make([][]int32, len(prompts)), make([][]int32, len(prompts))
+	for i, g := range gens {
+		ids[i], mask[i] = make([]int32, plen), make([]int32, plen)
+		pad := plen - len(g.PromptIDs)
+		for j := range plen {
+			ids[i][j] = int32(cfg.PadToken)
+			if j >= pad {
+				ids[i][j], mask[i][j] = int32(g.PromptIDs[j-pad]), 1
+			}
+		}
+	}
+	logits, err := m.Step(cache, ids, mask)
+	if err != nil {
+		return nil, err
+	}
+	rngs := make([]*rand.Rand, len(prompts))
+	for i := range rngs {
+		rngs[i] = rand.New(rand.NewPCG(cfg.Seed, uint64(i)))
+	}
+	last := func(b int) []float32 { return logits[b][len(logits[b])-1] }
+	done := make([]bool, len(prompts))
+	for step := 0; step < cfg.MaxNewTokens; step++ {
+		next, nmask := make([][]int32, len(prompts)), make([][]int32, len(prompts))
+		active := false
+		for b := range gens {
+			next[b], nmask[b] = []int32{int32(cfg.PadToken)}, []int32{0}
+			if done[b] {
+				continue
+			}
+			id, lp := sample(last(b), cfg, rngs[b])
+			g := &gens[b]
+			g.NewIDs, g.LogProbs = append(g.NewIDs, id), append(g.LogProbs, lp)
+			done[b] = g.finish(tok, id, cfg, step+1 == cfg.MaxNewTokens)
+			next[b], nmask[b] = []int32{int32(id)}, []int32{1}
+			active = active || !done[b]
+		}
+		if !active {
+			break
+		}
+		if logits, err = m.Step(cache, next, nmask); err != nil {
+			return nil, err
+		}
+	}
+	return gens, nil
+}
+
+// finish decodes the row's text and reports whether the row is complete.
+func (g *Generation) finish(tok Tokenizer, id int, cfg GenerateConfig, full bool) bool {
+	g.Text = tok.Decode(g.NewIDs, false)
+	for _, s := range cfg.StopStrings {
+		if i := strings.Index(g.Text, s); s != "" && i >= 0 {
+			g.Text, g.Stop = g.Text[:i+len(s)], "stop_string"
+			return true
+		}
+	}
+	for _, s := range cfg.StopTokens {
+		if id == s {
+			g.Stop = "stop_token"
+			return true
+		}
+	}
+	if full {
+		g.Stop = "length"
+	}
+	return full
+}
+
+// sample picks a token from logits: argmax at temperature 0, else from the
+// temperature-scaled distribution truncated to top-p. It returns the
+// token's log-prob under the distribution it was drawn from.
+func sample(logits []float32, cfg GenerateConfig, r *rand.Rand) (int, float32) {
+	t := cfg.Temperature
+	if t <= 0 {
+		t = 1
+	}
+	maxv := math.Inf(-1)
+	for _, l := range logits {
+		maxv = math.Max(maxv, float64(l)/t)
+	}
+	probs := make([]float64, len(logits))
+	var z float64
+	for i, l := range logits {
+		probs[i] = math.Exp(float64(l)/t - maxv)
+		z += probs[i]
+	}
+	order := make([]int, len(probs))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return probs[order[a]] > probs[order[b]] })
+	if cfg.Temperature <= 0 {
+		best := order[0]
+		return best, float32(math.Log(probs[best] / z))
+	}
+	keep, mass := 0, 0.0
+	for keep < len(order) && (keep == 0 || mass/z < cfg.TopP) {
+		mass += probs[order[keep]]
+		keep++
+	}
+	u := r.Float64() * mass
+	for _, i := range order[:keep] {
+		if u -= probs[i]; u <= 0 {
+			return i, float32(math.Log(probs[i] / mass))
+		}
+	}
+	i := order[keep-1]
+	return i, float32(math.Log(probs[i] / mass))
+}

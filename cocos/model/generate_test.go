@@ -1,0 +1,106 @@
+package model
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/cocos-go/cocos/cocos/tokenizer"
+)
+
+func tinyTokenizer(t *testing.T) *tokenizer.Tokenizer {
+	t.Helper()
+	tok, err := tokenizer.Train([]string{
+		"def add(a, b):\n    return a + b\n", "assert add(1, 2) == 3", "Write a function to add two numbers.",
+		"def count_vowels(s):\n    return sum(1 for ch in s if ch in 'aeiou')\n[DONE]",
+	}, tokenizer.TrainConfig{VocabSize: 300, MinFrequency: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+func tinyModel(t *testing.T, vocab int) *Model {
+	t.Helper()
+	backend, _ := NewBackend("go")
+	cfg := tinyConfigs()["qwen2"]
+	cfg.VocabSize = vocab
+	m, err := New(backend, cfg, RandomWeights(cfg, 9, 0.3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// greedyChain extends ids by argmax, running the full forward each time on
+// the unpadded sequence: the slow, obviously right version of Generate.
+func greedyChain(t *testing.T, m *Model, ids []int, n int) []int {
+	seq := slices.Clone(ids)
+	for range n {
+		row, mask := make([]int32, len(seq)), make([]int32, len(seq))
+		for i, id := range seq {
+			row[i], mask[i] = int32(id), 1
+		}
+		logits, err := m.Logits([][]int32{row}, [][]int32{mask})
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := logits[0][len(seq)-1]
+		best := 0
+		for i, v := range last {
+			if v > last[best] {
+				best = i
+			}
+		}
+		seq = append(seq, best)
+	}
+	return seq[len(ids):]
+}
+
+func TestGenerateGreedyMatchesFullForward(t *testing.T) {
+	tok := tinyTokenizer(t)
+	m := tinyModel(t, tok.VocabSize())
+	prompts := []string{"def add(a, b):", "Write a function to add two numbers.\n", "assert"}
+	gens, err := m.Generate(tok, prompts, GenerateConfig{MaxNewTokens: 6, StopStrings: []string{}, Bucket: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, g := range gens {
+		want := greedyChain(t, m, g.PromptIDs, 6)
+		if !slices.Equal(g.NewIDs, want) || g.Stop != "length" || g.Text != tok.Decode(want, false) {
+			t.Errorf("prompt %d: batched greedy %v (%s), one-by-one full forward %v", i, g.NewIDs, g.Stop, want)
+		}
+		for _, lp := range g.LogProbs {
+			if lp > 0 {
+				t.Errorf("log-prob %v > 0", lp)
+			}
+		}
+	}
+}
+
+func TestGenerateSamplingAndStops(t *testing.T) {
+	tok := tinyTokenizer(t)
+	m := tinyModel(t, tok.VocabSize())
+	prompts := []string{"def add(a, b):", "assert"}
+	cfg := GenerateConfig{MaxNewTokens: 8, Temperature: 0.9, TopP: 0.95, Seed: 42, StopStrings: []string{}, Bucket: 8}
+	a, _ := m.Generate(tok, prompts, cfg)
+	b, _ := m.Generate(tok, prompts, cfg)
+	cfg.Seed = 43
+	c, _ := m.Generate(tok, prompts, cfg)
+	if !slices.Equal(a[0].NewIDs, b[0].NewIDs) || !slices.Equal(a[1].NewIDs, b[1].NewIDs) {
+		t.Error("the same seed gave different samples")
+	}
+	if slices.Equal(a[0].NewIDs, c[0].NewIDs) && slices.Equal(a[1].NewIDs, c[1].NewIDs) {
+		t.Error("another seed gave the same samples")
+	}
+	greedy, _ := m.Generate(tok, prompts[:1], GenerateConfig{MaxNewTokens: 5, StopStrings: []string{}})
+	first := greedy[0].NewIDs[0]
+	stopTok, _ := m.Generate(tok, prompts[:1], GenerateConfig{MaxNewTokens: 5, StopStrings: []string{}, StopTokens: []int{first}})
+	if len(stopTok[0].NewIDs) != 1 || stopTok[0].Stop != "stop_token" {
+		t.Errorf("stop token: %+v", stopTok[0])
+	}
+	stopAt := tok.Decode(greedy[0].NewIDs[:2], false)
+	stopStr, _ := m.Generate(tok, prompts[:1], GenerateConfig{MaxNewTokens: 5, StopStrings: []string{stopAt}})
+	if stopStr[0].Stop != "stop_string" || stopStr[0].Text != stopAt {
+		t.Errorf("stop string %q: got %q (%s)", stopAt, stopStr[0].Text, stopStr[0].Stop)
+	}
+}
