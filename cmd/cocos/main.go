@@ -21,9 +21,10 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"exec":  {"judge one program against unit tests in the sandbox; prints JSON", runExec},
-	"data":  {"data sets: `cocos data stats`, `cocos data fetch NAME`", runData},
-	"bench": {"benchmarks: `cocos bench sandbox`", runBench},
+	"exec":     {"judge one program against unit tests in the sandbox; prints JSON", runExec},
+	"data":     {"data sets: `cocos data stats`, `cocos data fetch NAME`", runData},
+	"generate": {"complete a prompt with a model directory", runGenerate},
+	"bench":    {"benchmarks: `cocos bench sandbox`", runBench},
 }
 
 func main() {

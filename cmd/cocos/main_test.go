@@ -5,9 +5,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/cocos-go/cocos/cocos/model"
+	"github.com/cocos-go/cocos/cocos/tokenizer"
 	"github.com/cocos-go/cocos/internal/sharedtest"
 )
 
@@ -91,5 +94,46 @@ func TestDataStats(t *testing.T) {
 	out, err = exec.Command(bin, "data", "stats", "--data", empty).CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "cocos data fetch mbpp") {
 		t.Errorf("missing data sets: %v %s", err, out)
+	}
+}
+
+func TestGenerateCommand(t *testing.T) {
+	tok, err := tokenizer.Train([]string{"def add(a, b):\n    return a + b\n", "assert add(1, 2) == 3"},
+		tokenizer.TrainConfig{VocabSize: 280, MinFrequency: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := model.Config{ModelType: "qwen2", HiddenSize: 32, IntermediateSize: 64, NumHiddenLayers: 1,
+		NumAttentionHeads: 2, NumKeyValueHeads: 1, HiddenAct: "silu", RopeTheta: 1e6, RMSNormEps: 1e-6,
+		VocabSize: tok.VocabSize(), TieWordEmbeddings: true, MaxPositionEmbeddings: 128}
+	backend, _ := model.NewBackend("go")
+	m, err := model.New(backend, cfg, model.RandomWeights(cfg, 1, 0.3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := m.Save(dir, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := tok.SaveDir(dir); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(buildCocos(t), "generate", "--model", dir, "--prompt", "def add(a, b):",
+		"--max-new-tokens", "5", "--greedy", "--stop", "", "--json").Output()
+	if err != nil {
+		t.Fatalf("cocos generate: %v", err)
+	}
+	var res struct {
+		IDs    []int  `json:"ids"`
+		NewIDs []int  `json:"new_ids"`
+		Text   string `json:"text"`
+	}
+	if err := json.Unmarshal(out, &res); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	want, _ := m.Generate(tok, []string{"def add(a, b):"}, model.GenerateConfig{MaxNewTokens: 5, StopStrings: []string{}, StopTokens: []int{tok.EOS}, PadToken: tok.PAD})
+	prompt, _ := tok.Encode("def add(a, b):")
+	if !slices.Equal(res.NewIDs, want[0].NewIDs) || !slices.Equal(res.IDs, append(prompt, res.NewIDs...)) || res.Text != want[0].Text {
+		t.Errorf("cocos generate: %+v, want new ids %v", res, want[0].NewIDs)
 	}
 }
