@@ -15,8 +15,12 @@ func NewBackend(config string) (backends.Backend, error) {
 	if config == "" {
 		config = os.Getenv(backends.ConfigEnvVar)
 	}
-	if config == "" {
-		config = "go"
+	if config == "" || config == "go" {
+		// Sequential graph execution: with graph-level parallelism, SimpleGo
+		// (v0.26) deadlocks on 2-CPU machines when a parallel op inside a
+		// worker waits for a worker the graph already holds (seen on
+		// backward passes). Ops still parallelise internally.
+		config = "go:ops_sequential"
 	}
 	b, err := backends.NewWithConfig(config)
 	if err != nil {

@@ -6,35 +6,51 @@ import (
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
 
-// TokenLogProbs returns [batch, seq-1]: log p(ids[t+1] | ids[..t]) under
+// TokenLogProbs returns [batch, seq]: log p(targets[t] | ids[..t]) under
 // the model, the quantity policy gradients and KL terms are built from.
-// Entries whose target is padding are 0.
-func TokenLogProbs(ctx *context.Context, cfg Config, ids, positions, mask *Node) *Node {
-	t := ids.Shape().Dimensions[1]
+// targets is ids shifted left by one (see NextTokens); the caller weights
+// or masks positions. Taking targets as an input keeps Slice (whose
+// gradient needs Pad, missing in SimpleGo) out of the graph.
+func TokenLogProbs(ctx *context.Context, cfg Config, ids, positions, mask, targets *Node) *Node {
 	logp := LogSoftmax(Logits(ctx, cfg, ids, positions, mask), -1)
-	logp = Slice(logp, AxisRange(), AxisRange(0, t-1), AxisRange())
-	next := Slice(ids, AxisRange(), AxisRange(1))
-	picked := ReduceSum(Mul(logp, OneHot(next, cfg.VocabSize, dtypes.Float32)), -1)
-	real := ConvertDType(Slice(mask, AxisRange(), AxisRange(1)), dtypes.Float32)
-	return Mul(picked, real)
+	return ReduceSum(Mul(logp, OneHot(targets, cfg.VocabSize, dtypes.Float32)), -1)
 }
 
-// LogProbs runs TokenLogProbs on a batch (see Logits for ids and mask).
+// NextTokens shifts each row left by one: the target of position t is
+// token t+1 (the last position gets 0 and must be masked out).
+func NextTokens(ids [][]int32) [][]int32 {
+	out := make([][]int32, len(ids))
+	for i, row := range ids {
+		out[i] = make([]int32, len(row))
+		copy(out[i], row[1:])
+	}
+	return out
+}
+
+// LogProbs returns [batch, seq-1]: log p(ids[t+1] | ids[..t]), 0 where the
+// target is padding (see Logits for ids and mask).
 func (m *Model) LogProbs(ids, mask [][]int32) ([][]float32, error) {
 	if m.logprobs == nil {
-		e, err := context.NewExec(m.Backend, m.Ctx, func(ctx *context.Context, ids, pos, mask *Node) *Node {
-			return TokenLogProbs(ctx, m.Config, ids, pos, mask)
+		e, err := context.NewExec(m.Backend, m.Ctx, func(ctx *context.Context, ids, pos, mask, targets *Node) *Node {
+			return TokenLogProbs(ctx, m.Config, ids, pos, mask, targets)
 		})
 		if err != nil {
 			return nil, err
 		}
 		m.logprobs = e
 	}
-	out, err := m.logprobs.Exec(ids, Positions(mask), mask)
+	out, err := m.logprobs.Exec(ids, Positions(mask), mask, NextTokens(ids))
 	if err != nil {
 		return nil, err
 	}
-	return out[0].Value().([][]float32), nil
+	all := out[0].Value().([][]float32)
+	for r := range all { // [batch, seq-1]: zero where the target is padding
+		all[r] = all[r][:len(all[r])-1]
+		for t := range all[r] {
+			all[r][t] *= float32(mask[r][t+1])
+		}
+	}
+	return all, nil
 }
 
 // ContinuationLogProb sums row r's token log-probs from position start[r]

@@ -104,6 +104,7 @@ func New(backend backends.Backend, cfg Config, weights map[string]Tensor) (*Mode
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	UseDotVJP()
 	ctx := context.New()
 	want := map[string]bool{}
 	for _, w := range cfg.Weights() {

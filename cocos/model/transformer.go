@@ -90,11 +90,18 @@ func rotary(cfg Config, positions *Node) (cos, sin *Node) {
 }
 
 // applyRotary rotates x of [batch, heads, seq, head_dim] (rotate_half form).
+// rotate_half(x) = [-x2, x1] is taken as x times a fixed ±1 permutation
+// matrix rather than with slices: exact, and its gradient needs no Pad,
+// which SimpleGo lacks.
 func applyRotary(x, cos, sin *Node) *Node {
-	half := x.Shape().Dimensions[3] / 2
-	x1 := Slice(x, AxisRange(), AxisRange(), AxisRange(), AxisRange(0, half))
-	x2 := Slice(x, AxisRange(), AxisRange(), AxisRange(), AxisRange(half))
-	rot := Concatenate([]*Node{Neg(x2), x1}, -1)
+	d := x.Shape().Dimensions[3]
+	half := d / 2
+	r := make([]float32, d*d) // r[i][j] = 1 where output j takes input i
+	for j := range half {
+		r[(j+half)*d+j] = -1 // output j < half is -x[j+half]
+		r[j*d+j+half] = 1    // output j+half is x[j]
+	}
+	rot := Einsum("bhtd,de->bhte", x, Reshape(Const(x.Graph(), r), d, d))
 	cos, sin = InsertAxes(cos, 1), InsertAxes(sin, 1) // broadcast over heads
 	return Add(Mul(x, cos), Mul(rot, sin))
 }
@@ -123,7 +130,8 @@ func decoderLayer(ctx *context.Context, cfg Config, x, cos, sin, mask *Node, c *
 func rmsNorm(ctx *context.Context, cfg Config, x *Node) *Node {
 	g := x.Graph()
 	variance := ReduceAndKeep(Square(x), ReduceMean, -1)
-	normed := Mul(x, Rsqrt(AddScalar(variance, cfg.Eps())))
+	// 1/sqrt rather than Rsqrt: GoMLX v0.26 has no gradient for Rsqrt.
+	normed := Div(x, Sqrt(AddScalar(variance, cfg.Eps())))
 	return Mul(normed, InsertAxes(param(ctx, g, "weight"), 0, 0))
 }
 
