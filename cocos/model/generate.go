@@ -66,16 +66,28 @@ func roundUp(n, k int) int { return (n + k - 1) / k * k }
 
 // Generate completes prompts as one batch with the KV cache.
 func (m *Model) Generate(tok Tokenizer, prompts []string, cfg GenerateConfig) ([]Generation, error) {
+	ids := make([][]int, len(prompts))
+	for i, p := range prompts {
+		var err error
+		if ids[i], err = tok.Encode(p); err != nil {
+			return nil, fmt.Errorf("model: encode prompt %d: %w", i, err)
+		}
+	}
+	return m.GenerateIDs(tok, ids, cfg)
+}
+
+// GenerateIDs completes tokenized prompts. tok decodes text for stop
+// strings; it may be nil when there are none (Text is then empty).
+func (m *Model) GenerateIDs(tok Tokenizer, prompts [][]int, cfg GenerateConfig) ([]Generation, error) {
 	cfg.fill()
+	if tok == nil && len(cfg.StopStrings) > 0 {
+		return nil, fmt.Errorf("model: stop strings need a tokenizer")
+	}
 	gens := make([]Generation, len(prompts))
 	longest := 1
 	for i, p := range prompts {
-		ids, err := tok.Encode(p)
-		if err != nil {
-			return nil, fmt.Errorf("model: encode prompt %d: %w", i, err)
-		}
-		gens[i].PromptIDs = ids
-		longest = max(longest, len(ids))
+		gens[i].PromptIDs = p
+		longest = max(longest, len(p))
 	}
 	plen := roundUp(longest, cfg.Bucket)
 	cache := m.NewCache(len(prompts), roundUp(plen+cfg.MaxNewTokens, cfg.Bucket))
@@ -127,7 +139,9 @@ func (m *Model) Generate(tok Tokenizer, prompts []string, cfg GenerateConfig) ([
 
 // finish decodes the row's text and reports whether the row is complete.
 func (g *Generation) finish(tok Tokenizer, id int, cfg GenerateConfig, full bool) bool {
-	g.Text = tok.Decode(g.NewIDs, false)
+	if tok != nil {
+		g.Text = tok.Decode(g.NewIDs, false)
+	}
 	for _, s := range cfg.StopStrings {
 		if i := strings.Index(g.Text, s); s != "" && i >= 0 {
 			g.Text, g.Stop = g.Text[:i+len(s)], "stop_string"

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -279,6 +280,30 @@ func TestConfigErrors(t *testing.T) {
 	delete(ws, "model.norm.weight")
 	if _, err := New(backend, good, ws); err == nil || !strings.Contains(err.Error(), "model.norm.weight") {
 		t.Errorf("missing weight: %v", err)
+	}
+}
+
+// TestPresetsMatchShared: the paper's presets equal ../shared/models.
+func TestPresetsMatchShared(t *testing.T) {
+	for _, p := range Presets() {
+		if p.HFID == "" {
+			continue
+		}
+		cfg, err := LoadConfig(sharedtest.Path(t, filepath.Join("models", p.Name, "config.json")))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, _ := json.Marshal(p.Config.Weights())
+		want, _ := json.Marshal(cfg.Weights())
+		if string(got) != string(want) || cfg.RopeTheta != p.Config.RopeTheta || cfg.Eps() != p.Config.Eps() {
+			t.Errorf("preset %s differs from its config.json", p.Name)
+		}
+		if !reflect.DeepEqual(cfg.InvFreq(), p.Config.InvFreq()) {
+			t.Errorf("preset %s: rotary frequencies differ", p.Name)
+		}
+	}
+	if tiny, _ := FindPreset("tiny"); tiny.Config.NumParams() != 858_240 {
+		t.Errorf("tiny preset: %d parameters", tiny.Config.NumParams())
 	}
 }
 
