@@ -1,0 +1,113 @@
+package model
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+
+	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
+)
+
+// BenchShape is what `cocos bench model` measures for one preset.
+type BenchShape struct {
+	Preset                      string
+	Batch, Seq, Steps           int // training step: batch × seq tokens, timed over Steps after a warm-up
+	GenBatch, GenPrompt, GenNew int // greedy generation with the KV cache
+}
+
+// BenchResult holds one preset's figures, ours and PyTorch's.
+type BenchResult struct {
+	Shape                 BenchShape
+	Params                int
+	TrainMS, TorchTrainMS float64
+	GenTokS, TorchGenTokS float64
+}
+
+// Bench times a training step (forward, backward, AdamW) and greedy
+// generation for shape on m's backend, then the same in PyTorch-CPU through
+// python (tools/python/bench_model.py under toolsDir).
+func Bench(m *Model, shape BenchShape, python, toolsDir string, w io.Writer) (BenchResult, error) {
+	res := BenchResult{Shape: shape, Params: m.Config.NumParams()}
+	r := rand.New(rand.NewPCG(1, 2))
+	randIDs := func(b, t int) ([][]int32, [][]int32) {
+		ids, mask := make([][]int32, b), make([][]int32, b)
+		for i := range ids {
+			ids[i], mask[i] = make([]int32, t), make([]int32, t)
+			for j := range t {
+				ids[i][j], mask[i][j] = int32(r.IntN(m.Config.VocabSize)), 1
+			}
+		}
+		return ids, mask
+	}
+	tr := NewTrainer(m, optimizers.Adam().LearningRate(2e-5).WeightDecay(0.1).Done())
+	ids, mask := randIDs(shape.Batch, shape.Seq)
+	var total time.Duration
+	for s := 0; s <= shape.Steps; s++ {
+		start := time.Now()
+		if _, err := tr.Step(ids, mask, mask); err != nil {
+			return res, err
+		}
+		if s > 0 { // the first step compiles
+			total += time.Since(start)
+		}
+	}
+	res.TrainMS = float64(total.Milliseconds()) / float64(shape.Steps)
+	prompts := make([][]int, shape.GenBatch)
+	pids, _ := randIDs(shape.GenBatch, shape.GenPrompt)
+	for i, row := range pids {
+		for _, id := range row {
+			prompts[i] = append(prompts[i], int(id))
+		}
+	}
+	gcfg := GenerateConfig{MaxNewTokens: shape.GenNew, StopStrings: []string{}, Bucket: shape.GenPrompt}
+	if _, err := m.GenerateIDs(nil, prompts, gcfg); err != nil { // compile
+		return res, err
+	}
+	start := time.Now()
+	if _, err := m.GenerateIDs(nil, prompts, gcfg); err != nil {
+		return res, err
+	}
+	res.GenTokS = float64(shape.GenBatch*shape.GenNew) / time.Since(start).Seconds()
+	if err := torchBench(m.Config, shape, python, toolsDir, &res); err != nil {
+		return res, err
+	}
+	fmt.Fprintf(w, "%-9s %5.2fM params  train step %dx%d: ours %8.1f ms  pytorch %8.1f ms  ratio %5.2f | generate %dx(%d+%d): ours %7.0f tok/s  pytorch %7.0f tok/s  ratio %5.2f\n",
+		shape.Preset, float64(res.Params)/1e6, shape.Batch, shape.Seq, res.TrainMS, res.TorchTrainMS, res.TrainMS/res.TorchTrainMS,
+		shape.GenBatch, shape.GenPrompt, shape.GenNew, res.GenTokS, res.TorchGenTokS, res.TorchGenTokS/res.GenTokS)
+	return res, nil
+}
+
+func torchBench(cfg Config, shape BenchShape, python, toolsDir string, res *BenchResult) error {
+	dir, err := os.MkdirTemp("", "cocos-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	b, _ := json.Marshal(cfg)
+	cfgPath := filepath.Join(dir, "config.json")
+	if err := os.WriteFile(cfgPath, b, 0o644); err != nil {
+		return err
+	}
+	args := []string{filepath.Join(toolsDir, "python", "bench_model.py"), cfgPath}
+	for _, v := range []int{shape.Batch, shape.Seq, shape.Steps, shape.GenBatch, shape.GenPrompt, shape.GenNew} {
+		args = append(args, fmt.Sprint(v))
+	}
+	out, err := exec.Command(python, args...).Output()
+	if err != nil {
+		return fmt.Errorf("bench: PyTorch side (%s, needs python3-torch): %w", python, err)
+	}
+	var t struct {
+		TrainMS float64 `json:"train_ms"`
+		GenTokS float64 `json:"gen_tokens_per_s"`
+	}
+	if err := json.Unmarshal(out, &t); err != nil {
+		return fmt.Errorf("bench: PyTorch side printed %q: %w", out, err)
+	}
+	res.TorchTrainMS, res.TorchGenTokS = t.TrainMS, t.GenTokS
+	return nil
+}
