@@ -9,10 +9,10 @@ import (
 	"github.com/cocos-go/cocos/cocos/tokenizer"
 )
 
-func runGenerate(_ context.Context, args []string) error {
+func runGenerate(ctx context.Context, args []string) error {
 	fs := newFlags("generate", "generate --model DIR --prompt TEXT [--max-new-tokens N] [--greedy] [--json]",
 		"Completes a prompt with a model directory (config.json, *.safetensors, tokenizer.json).")
-	dir := fs.String("model", "", "model directory (required)")
+	dir := fs.String("model", "", "model directory, or a Hugging Face id downloaded into the cache ($COCOS_CACHE; $HF_TOKEN for gated models) (required)")
 	prompt := fs.String("prompt", "", "prompt text (required)")
 	maxNew := fs.Int("max-new-tokens", 128, "most tokens to generate")
 	greedy := fs.Bool("greedy", false, "greedy decoding (default: sample at --temperature)")
@@ -33,11 +33,15 @@ func runGenerate(_ context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	m, err := model.Load(backend, *dir)
+	local, err := (&model.Hub{}).Resolve(ctx, *dir)
 	if err != nil {
 		return fmt.Errorf("generate: %w", err)
 	}
-	tok, err := tokenizer.LoadDir(*dir)
+	m, err := model.Load(backend, local)
+	if err != nil {
+		return fmt.Errorf("generate: %w", err)
+	}
+	tok, err := tokenizer.LoadDir(local)
 	if err != nil {
 		return fmt.Errorf("generate: %w", err)
 	}
