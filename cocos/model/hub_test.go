@@ -21,19 +21,8 @@ func TestHubDownload(t *testing.T) {
 	m.Save(src, false)
 	// Serve the weights as two shards with an index, like large models.
 	ws, _ := m.Weights()
-	shards := []map[string]Tensor{{}, {}}
-	weightMap := map[string]string{}
-	i := 0
-	for name, w := range ws {
-		f := []string{"model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"}[i%2]
-		shards[i%2][name], weightMap[name] = w, f
-		i++
-	}
 	os.Remove(filepath.Join(src, "model.safetensors"))
-	for k, s := range shards {
-		WriteSafetensors(filepath.Join(src, []string{"model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"}[k]), s, false)
-	}
-	os.WriteFile(filepath.Join(src, "model.safetensors.index.json"), mustJSON(map[string]any{"weight_map": weightMap}), 0o644)
+	writeShards(ws, src)
 	os.WriteFile(filepath.Join(src, "tokenizer.json"), []byte("{}"), 0o644)
 	os.WriteFile(filepath.Join(src, "tokenizer_config.json"), []byte("{}"), 0o644)
 	var requests, authorized atomic.Int32

@@ -225,20 +225,9 @@ func TestParityBF16AndShards(t *testing.T) {
 	}
 	// Re-save the bf16-rounded weights as two f32 shards with an index.
 	ws, _ := bf.Weights()
-	shards := []map[string]Tensor{{}, {}}
-	index := map[string]any{"metadata": map[string]any{}, "weight_map": map[string]string{}}
-	i := 0
-	for name, w := range ws {
-		shards[i%2][name] = w
-		index["weight_map"].(map[string]string)[name] = []string{"model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"}[i%2]
-		i++
-	}
 	sharded := t.TempDir()
 	os.WriteFile(filepath.Join(sharded, "config.json"), mustJSON(cfg), 0o644)
-	for k, s := range shards {
-		WriteSafetensors(filepath.Join(sharded, []string{"model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"}[k]), s, false)
-	}
-	os.WriteFile(filepath.Join(sharded, "model.safetensors.index.json"), mustJSON(index), 0o644)
+	writeShards(ws, sharded)
 	sh, err := Load(backend, sharded)
 	if err != nil {
 		t.Fatal(err)
@@ -247,6 +236,23 @@ func TestParityBF16AndShards(t *testing.T) {
 	if d, _ := maxDiff(again, ours, mask); d != 0 {
 		t.Errorf("sharded weights give other logits: %g", d)
 	}
+}
+
+// writeShards writes weights as two safetensors shards and their index,
+// the layout of large published models.
+func writeShards(ws map[string]Tensor, dir string) {
+	names := []string{"model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"}
+	shards := []map[string]Tensor{{}, {}}
+	weightMap := map[string]string{}
+	i := 0
+	for name, w := range ws {
+		shards[i%2][name], weightMap[name] = w, names[i%2]
+		i++
+	}
+	for k, s := range shards {
+		WriteSafetensors(filepath.Join(dir, names[k]), s, false)
+	}
+	os.WriteFile(filepath.Join(dir, "model.safetensors.index.json"), mustJSON(map[string]any{"weight_map": weightMap}), 0o644)
 }
 
 func mustJSON(v any) []byte {
