@@ -36,7 +36,7 @@ type Config struct {
 	// Default 64 MiB.
 	TmpSize int64
 	// Preload lists modules the server imports once so that programs do not
-	// pay for importing them. Default: DefaultPreload.
+	// pay for importing them. Default: DefaultPreload().
 	Preload []string
 	// ReadOnly lists extra host paths mounted read-only at the same place
 	// (for example a virtual environment with numpy).
@@ -50,9 +50,11 @@ type Config struct {
 	serverDir string // set by New: where server.py was written
 }
 
-// DefaultPreload are the standard modules MBPP-style programs import most.
-var DefaultPreload = []string{"re", "math", "collections", "heapq", "itertools", "functools",
-	"operator", "bisect", "cmath", "array", "copy", "string", "statistics", "typing"}
+// DefaultPreload returns the standard modules MBPP-style programs import most.
+func DefaultPreload() []string {
+	return []string{"re", "math", "collections", "heapq", "itertools", "functools",
+		"operator", "bisect", "cmath", "array", "copy", "string", "statistics", "typing"}
+}
 
 // sandboxUID is the unprivileged user programs run as inside the sandbox.
 const sandboxUID = "1000"
@@ -251,7 +253,7 @@ func (c *Config) fill() error {
 		c.TmpSize = 64 << 20
 	}
 	if c.Preload == nil {
-		c.Preload = DefaultPreload
+		c.Preload = DefaultPreload()
 	}
 	c.Limits = c.Limits.Or(DefaultLimits())
 	if _, err := os.Stat(c.Python); err != nil {
