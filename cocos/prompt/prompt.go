@@ -1,0 +1,116 @@
+// Package prompt builds the CoCoS prompts and extracts code from model
+// responses, exactly as the protocol specifies (../shared/paper/PROTOCOL.md).
+package prompt
+
+import (
+	"strings"
+
+	"github.com/cocos-go/cocos/data"
+)
+
+// Markers of the MBPP-style format.
+const (
+	Begin   = "[BEGIN]"
+	Done    = "[DONE]"
+	Correct = "[CORRECT]"
+)
+
+// Instruction is the correction instruction used in training and in the
+// paper's main results.
+const Instruction = "\n\nThere might be an error in the code above because of lack of understanding of the question. " +
+	"Please correct the error, if any, and rewrite the solution. Only output the final correct Python program!\n\n"
+
+// Paraphrases are five rewordings of Instruction for section 8.4's
+// robustness study (Appendix G's wording is not in the paper's text; these
+// keep its meaning and its "if any").
+func Paraphrases() []string {
+	return []string{
+		"\n\nThe code above may contain a mistake caused by misreading the task. Fix the mistake if there is one and write the whole solution again. Output only the final, correct Python program!\n\n",
+		"\n\nReview the solution above: it might be wrong because the question was misunderstood. If you find an error, correct it and rewrite the program. Reply with the final correct Python code only!\n\n",
+		"\n\nPlease check the program above for errors that come from misunderstanding the problem. Correct any error you find and give the complete solution again. Only the final Python program, please!\n\n",
+		"\n\nThe previous answer could be incorrect due to a misunderstanding of the task. If so, repair it and rewrite the solution in full. Respond with nothing but the final correct Python program!\n\n",
+		"\n\nThere may be a bug in the code above resulting from a misreading of the question. Correct it, if needed, and rewrite the solution. Output just the final correct Python program!\n\n",
+	}
+}
+
+// Builder makes turn prompts. The zero value is the paper's zero-shot
+// format with Instruction.
+type Builder struct {
+	// Instruction replaces the correction instruction when set.
+	Instruction string
+	// FewShot, when set, is a prefix of worked examples (see FewShotPrefix);
+	// later turns then end in [BEGIN] instead of [CORRECT], as in section 4.
+	FewShot string
+}
+
+func (b Builder) instruction() string {
+	if b.Instruction != "" {
+		return b.Instruction
+	}
+	return Instruction
+}
+
+// First is the turn-1 prompt of a problem.
+func (b Builder) First(p data.Problem) string {
+	return b.FewShot + taskPrompt(p)
+}
+
+// taskPrompt is the MBPP-style task statement, ending in [BEGIN].
+func taskPrompt(p data.Problem) string {
+	return "You are an expert Python programmer, and here is your task: " + p.Text +
+		" Your code should pass these tests:\n\n" + strings.Join(p.Tests, "\n") + "\n\n" + Begin + "\n"
+}
+
+// Next is the prompt of the turn after one that was given prev (its full
+// prompt) and produced code (the extracted program): prev, the code, then
+// \n[DONE], the instruction, and [CORRECT]\n ([BEGIN]\n with a few-shot
+// prefix).
+func (b Builder) Next(prev, code string) string {
+	end := Correct + "\n"
+	if b.FewShot != "" {
+		end = Begin + "\n"
+	}
+	return prev + code + "\n" + Done + b.instruction() + end
+}
+
+// FewShotPrefix is the block of worked examples section 4 uses: each
+// problem (MBPP's prompt split, task ids 1-3) as a turn-1 prompt followed
+// by its code and \n[DONE]\n\n.
+func FewShotPrefix(examples []data.Problem) string {
+	var s strings.Builder
+	for _, p := range examples {
+		s.WriteString(taskPrompt(p) + p.Code + "\n" + Done + "\n\n")
+	}
+	return s.String()
+}
+
+// Extract returns the program in a model response: the text up to the
+// first [DONE] (from after a [CORRECT] or [BEGIN] the model repeated before
+// its code, if any), else the whole response; markdown fences and the three
+// markers are stripped.
+func Extract(response string) string {
+	s := response
+	if i := strings.Index(s, Done); i >= 0 {
+		s = s[:i]
+	}
+	for _, m := range []string{Correct, Begin} {
+		// Code after a marker the model repeated; a trailing marker
+		// (nothing after it) is just stripped below.
+		if i := strings.LastIndex(s, m); i >= 0 && strings.TrimSpace(s[i+len(m):]) != "" {
+			s = s[i+len(m):]
+			break
+		}
+	}
+	var lines []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(l), "```") {
+			continue
+		}
+		lines = append(lines, l)
+	}
+	s = strings.Join(lines, "\n")
+	for _, m := range []string{Begin, Done, Correct} {
+		s = strings.ReplaceAll(s, m, "")
+	}
+	return strings.Trim(s, "\n")
+}
