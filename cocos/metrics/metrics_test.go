@@ -1,0 +1,81 @@
+package metrics
+
+import (
+	"math"
+	"strings"
+	"testing"
+)
+
+func turn(passed ...bool) Turn { return Turn{Passed: passed} }
+
+// four problems, two turns: i→c, c→i, c→c, i→i.
+var sample = []Trajectory{
+	{turn(false, true, true), turn(true, true, true)},
+	{turn(true, true, true), turn(true, false, true)},
+	{turn(true, true, true), turn(true, true, true)},
+	{turn(false, false, true), turn(false, true, false)},
+}
+
+func TestChanges(t *testing.T) {
+	if Acc(sample, 1) != 0.5 || Acc(sample, 2) != 0.5 {
+		t.Errorf("Acc: %v %v", Acc(sample, 1), Acc(sample, 2))
+	}
+	up, down, d := Changes(sample, 1, 2)
+	if up != 0.25 || down != 0.25 || d != 0 {
+		t.Errorf("changes %v %v %v", up, down, d)
+	}
+	// Unit level, 12 tests: fail→pass: p1 t0, p4 t1 = 2; pass→fail: p2 t1, p4 t2 = 2.
+	fp, pf := UnitChanges(sample, 1, 2)
+	if fp != 2.0/12 || pf != 2.0/12 {
+		t.Errorf("unit changes %v %v", fp, pf)
+	}
+	if !strings.Contains(Table([]Row{Summarize("cocos", sample, 1, 2)}), "cocos                50.0     50.0     25.0     25.0      0.0") {
+		t.Errorf("table:\n%s", Table([]Row{Summarize("cocos", sample, 1, 2)}))
+	}
+	if round1(0.4567) != 45.7 {
+		t.Error("round1")
+	}
+}
+
+func TestEditRatio(t *testing.T) {
+	cases := []struct {
+		a, b string
+		want float64
+	}{
+		{"abc", "abc", 1}, {"", "", 1}, {"abcd", "abcf", 0.75}, {"kitten", "sitting", 1 - 3.0/7}, {"abc", "", 0},
+	}
+	for _, c := range cases {
+		if got := EditRatio(c.a, c.b); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("EditRatio(%q, %q) = %v, want %v", c.a, c.b, got, c.want)
+		}
+	}
+	ts := []Trajectory{
+		{Turn{Passed: []bool{false}, Code: "abcd"}, Turn{Passed: []bool{false}, Code: "abcd"}},
+		{Turn{Passed: []bool{false}, Code: "abcd"}, Turn{Passed: []bool{false}, Code: "abcf"}},
+		{Turn{Passed: []bool{false}, Code: "x"}, Turn{Passed: []bool{true}, Code: "y"}}, // correct at t2: excluded
+	}
+	r := EditRatios(ts, 1, 2)
+	if len(r) != 2 || r[0] != 1 || r[1] != 0.75 {
+		t.Errorf("EditRatios %v", r)
+	}
+	if h := Histogram(r, 10); h[9] != 1 || h[7] != 1 {
+		t.Errorf("histogram %v", h)
+	}
+}
+
+func TestPassAtK(t *testing.T) {
+	cases := []struct {
+		n, c, k int
+		want    float64
+	}{
+		{10, 0, 1, 0}, {10, 10, 1, 1}, {10, 3, 1, 0.3}, {4, 1, 2, 0.5}, {5, 2, 2, 1 - 3.0/10}, {3, 2, 2, 1},
+	}
+	for _, c := range cases {
+		if got := PassAtK(c.n, c.c, c.k); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("PassAtK(%d,%d,%d) = %v, want %v", c.n, c.c, c.k, got, c.want)
+		}
+	}
+}
+
+// round1 gives a fraction as a percentage to one decimal.
+func round1(x float64) float64 { return math.Round(x*1000) / 10 }
