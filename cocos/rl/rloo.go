@@ -1,0 +1,127 @@
+// Package rl holds CoCoS's reinforcement learning: RLOO over multi-turn
+// trajectories in the paper's and the released code's modes.
+package rl
+
+import (
+	"fmt"
+
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive
+)
+
+// Mode is which tokens of a trajectory are the action.
+type Mode int
+
+const (
+	// Trajectory: each of the k samples draws its own turn 1 … T and the
+	// policy gradient covers every turn's tokens (the paper's Eq. 6).
+	Trajectory Mode = iota
+	// Turn2: turn 1 is drawn once per prompt without gradient and shared by
+	// the k samples; only the last turn's tokens are trained (the authors'
+	// released code). The γ·r_1 term then cancels in the leave-one-out
+	// baseline.
+	Turn2
+)
+
+func (m Mode) String() string { return [...]string{"trajectory", "turn2"}[m] }
+
+// ParseMode reads a Mode's name.
+func ParseMode(s string) (Mode, error) {
+	switch s {
+	case "trajectory":
+		return Trajectory, nil
+	case "turn2":
+		return Turn2, nil
+	}
+	return 0, fmt.Errorf("rl: unknown mode %q (trajectory, turn2)", s)
+}
+
+// RLOOConfig holds CoCoS's RLOO settings; zero fields take the paper's
+// values (Table 8) where it gives them.
+type RLOOConfig struct {
+	Mode        Mode
+	K           int     // samples per prompt; default 2
+	Beta        float64 // KL coefficient; default 0.01
+	Gamma       float64 // discount of the accumulated reward; default 0.5 (set NoGamma for 0)
+	NoGamma     bool    // use γ = 0
+	Temperature float64 // rollout sampling temperature; default 0.9
+	Clip        float64 // PPO clip range; 0 is plain REINFORCE (the released code: 0.2)
+	Epochs      int     // optimisation epochs per batch; default 1 (the released code: 4)
+	LR          float64 // Adam learning rate; default 1e-5
+	Steps       int     // default 1500
+	Batch       int     // prompts per step; default 128 / K
+}
+
+// Fill returns c with defaults applied.
+func (c RLOOConfig) Fill() RLOOConfig {
+	if c.K <= 1 {
+		c.K = 2
+	}
+	if c.Beta == 0 {
+		c.Beta = 0.01
+	}
+	if c.Gamma == 0 && !c.NoGamma {
+		c.Gamma = 0.5
+	}
+	if c.Temperature == 0 {
+		c.Temperature = 0.9
+	}
+	if c.Epochs <= 0 {
+		c.Epochs = 1
+	}
+	if c.LR == 0 {
+		c.LR = 1e-5
+	}
+	if c.Steps <= 0 {
+		c.Steps = 1500
+	}
+	if c.Batch <= 0 {
+		c.Batch = 128 / c.K
+	}
+	return c
+}
+
+// Advantages returns RLOO's leave-one-out advantages: each sample's score
+// minus the mean score of the other k−1 samples of its prompt. scores are
+// grouped by prompt, k consecutive samples each; a score is the reward
+// minus β times the sequence KL (the released code subtracts it before the
+// baseline), with no normalisation.
+func Advantages(scores []float64, k int) ([]float64, error) {
+	if k < 2 || len(scores)%k != 0 {
+		return nil, fmt.Errorf("rl: %d scores do not form groups of k=%d ≥ 2", len(scores), k)
+	}
+	out := make([]float64, len(scores))
+	for g := 0; g < len(scores); g += k {
+		var sum float64
+		for _, s := range scores[g : g+k] {
+			sum += s
+		}
+		for i := g; i < g+k; i++ {
+			out[i] = scores[i] - (sum-scores[i])/float64(k-1)
+		}
+	}
+	return out, nil
+}
+
+// PolicyLoss is the RLOO objective to minimise for a batch of N sequences:
+//
+//	−(1/N) Σ_i A_i · Σ_t action[i,t] · logπ(token_t)
+//
+// with tokenLogProbs and action of [N, T] and advantages of [N]. With
+// clip > 0 it is PPO's clipped form on the sequence ratio
+// exp(Σ action·(logπ − logπ_old)), as the released code trains for several
+// epochs on one batch of rollouts.
+func PolicyLoss(tokenLogProbs, action, advantages, oldSeqLogProbs *Node, clip float64) *Node {
+	g := tokenLogProbs.Graph()
+	act := ConvertDType(action, dtypes.Float32)
+	seq := ReduceSum(Mul(tokenLogProbs, act), -1) // [N]
+	n := float64(tokenLogProbs.Shape().Dimensions[0])
+	if clip <= 0 {
+		return MulScalar(ReduceAllSum(Mul(advantages, seq)), -1/n)
+	}
+	ratio := Exp(Sub(seq, oldSeqLogProbs))
+	// Min/Max rather than Clip: GoMLX v0.26 has no gradient for Clamp.
+	clipped := Min(Max(ratio, Scalar(g, dtypes.Float32, 1-clip)), Scalar(g, dtypes.Float32, 1+clip))
+	obj := Min(Mul(ratio, advantages), Mul(clipped, advantages))
+	return MulScalar(ReduceAllSum(obj), -1/n)
+}
