@@ -1,0 +1,81 @@
+package evaluate
+
+import (
+	"context"
+	"math"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/cocos-go/cocos/cocos/metrics"
+	"github.com/cocos-go/cocos/cocos/model"
+	"github.com/cocos-go/cocos/cocos/prompt"
+	"github.com/cocos-go/cocos/cocos/tokenizer"
+	"github.com/cocos-go/cocos/data"
+	"github.com/cocos-go/cocos/data/trajectory"
+	"github.com/cocos-go/cocos/sandbox"
+)
+
+// TestRunThreeTurns drives the whole loop with a tiny random model on suite
+// problems: prompts chain turn to turn, every turn is judged, metrics and
+// Arrow rows come out, and the rows survive a write and read.
+func TestRunThreeTurns(t *testing.T) {
+	tasks := data.Suite(data.SuiteConfig{Train: 10, Test: 4})
+	var texts []string
+	for _, tk := range tasks {
+		texts = append(texts, prompt.Builder{}.First(tk.Problem), tk.Code+"\n[DONE]")
+	}
+	tok, err := tokenizer.Train(texts, tokenizer.TrainConfig{VocabSize: 400})
+	if err != nil {
+		t.Fatal(err)
+	}
+	backend, _ := model.NewBackend("go")
+	cfg := model.Config{ModelType: "qwen2", HiddenSize: 32, IntermediateSize: 64, NumHiddenLayers: 1,
+		NumAttentionHeads: 2, NumKeyValueHeads: 1, HiddenAct: "silu", RopeTheta: 10000, RMSNormEps: 1e-6,
+		VocabSize: tok.VocabSize(), TieWordEmbeddings: true, MaxPositionEmbeddings: 1024}
+	m, _ := model.New(backend, cfg, model.RandomWeights(cfg, 1, 0.5))
+	judge, err := sandbox.New(sandbox.Config{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer judge.Close()
+	ps := data.SuiteProblems(tasks, "test")
+	r := &Runner{Model: m, Tokenizer: tok, Judge: judge, Generate: model.GenerateConfig{MaxNewTokens: 8, StopTokens: []int{tok.EOS}},
+		RunID: "test", ModelID: "random", Method: "eval"}
+	res, err := r.Run(context.Background(), ps, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Trajectories) != len(ps) || len(res.Rows) != 3*len(ps) {
+		t.Fatalf("%d trajectories, %d rows", len(res.Trajectories), len(res.Rows))
+	}
+	byProblem := map[string][]trajectory.Row{}
+	for _, row := range res.Rows {
+		byProblem[row.ProblemID] = append(byProblem[row.ProblemID], row)
+	}
+	for id, rows := range byProblem {
+		if !math.IsNaN(rows[0].EditRatio) || math.IsNaN(rows[1].EditRatio) {
+			t.Errorf("%s: edit ratio must be null on turn 1 only", id)
+		}
+		for k := 1; k < 3; k++ {
+			want := rows[k-1].Prompt + rows[k-1].Code + "\n[DONE]" + prompt.Instruction + "[CORRECT]\n"
+			if rows[k].Prompt != want {
+				t.Errorf("%s turn %d prompt does not continue turn %d", id, k+1, k)
+			}
+		}
+		if rows[0].Total != 3 || !strings.HasPrefix(rows[0].Prompt, "You are an expert Python programmer") {
+			t.Errorf("%s: %+v", id, rows[0])
+		}
+	}
+	_ = metrics.Table([]metrics.Row{metrics.Summarize("random", res.Trajectories, 1, 2)})
+	path := filepath.Join(t.TempDir(), "eval.arrows")
+	w, _ := trajectory.Create(path)
+	w.Write(res.Rows...)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	back, err := trajectory.ReadRows(path)
+	if err != nil || len(back) != len(res.Rows) || back[5].Code != res.Rows[5].Code {
+		t.Errorf("Arrow round trip: %d rows, %v", len(back), err)
+	}
+}
