@@ -100,13 +100,22 @@ func Suite(cfg SuiteConfig) []Task {
 	return out
 }
 
+// SuiteSplit returns the suite's tasks of one split.
+func SuiteSplit(tasks []Task, split string) []Task {
+	var out []Task
+	for _, t := range tasks {
+		if t.Split == split {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
 // SuiteProblems returns the suite's problems of one split.
 func SuiteProblems(tasks []Task, split string) []Problem {
 	var out []Problem
-	for _, t := range tasks {
-		if t.Split == split {
-			out = append(out, t.Problem)
-		}
+	for _, t := range SuiteSplit(tasks, split) {
+		out = append(out, t.Problem)
 	}
 	return out
 }

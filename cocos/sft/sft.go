@@ -1,0 +1,98 @@
+// Package sft is supervised fine-tuning: the boost model's 1-turn and
+// 2-turn examples, tokenized with the loss on completion tokens only.
+package sft
+
+import (
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/cocos-go/cocos/cocos/model"
+	"github.com/cocos-go/cocos/cocos/prompt"
+	"github.com/cocos-go/cocos/data"
+)
+
+// Example is a prompt and the completion the model learns to write.
+type Example struct {
+	Prompt, Completion string
+	Turns              int // 1 or 2
+}
+
+// BoostExamples builds the boost data in the authors' format, one 1-turn
+// and one 2-turn example per pair (so 1:1), shuffled with seed:
+//
+//	1-turn: {question}[BEGIN]\n                               -> {correct}\n[DONE]
+//	2-turn: {question}[BEGIN]\n{wrong}\n[DONE]{instruction}[CORRECT]\n -> {correct}\n[DONE]
+func BoostExamples(pairs []data.TwoTurn, b prompt.Builder, seed uint64) []Example {
+	out := make([]Example, 0, 2*len(pairs))
+	for _, p := range pairs {
+		first := b.First(p.Problem)
+		done := p.Second + "\n" + prompt.Done
+		out = append(out, Example{Prompt: first, Completion: done, Turns: 1},
+			Example{Prompt: b.Next(first, p.First), Completion: done, Turns: 2})
+	}
+	r := rand.New(rand.NewPCG(seed, 0x736674))
+	r.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
+	return out
+}
+
+// Tokenized is an example as ids with its loss mask (1 on completion
+// tokens, the EOS after them included).
+type Tokenized struct {
+	IDs, LossMask []int32
+}
+
+// Tokenize encodes examples, appending eos (if ≥ 0) to each completion;
+// examples longer than maxLen tokens are dropped and counted.
+func Tokenize(tok model.Tokenizer, examples []Example, eos, maxLen int) ([]Tokenized, int, error) {
+	var out []Tokenized
+	dropped := 0
+	for i, e := range examples {
+		p, err := tok.Encode(e.Prompt)
+		if err != nil {
+			return nil, 0, fmt.Errorf("sft: example %d prompt: %w", i, err)
+		}
+		c, err := tok.Encode(e.Completion)
+		if err != nil {
+			return nil, 0, fmt.Errorf("sft: example %d completion: %w", i, err)
+		}
+		if eos >= 0 {
+			c = append(c, eos)
+		}
+		if len(p)+len(c) > maxLen {
+			dropped++
+			continue
+		}
+		t := Tokenized{}
+		for _, id := range p {
+			t.IDs, t.LossMask = append(t.IDs, int32(id)), append(t.LossMask, 0)
+		}
+		for _, id := range c {
+			t.IDs, t.LossMask = append(t.IDs, int32(id)), append(t.LossMask, 1)
+		}
+		out = append(out, t)
+	}
+	return out, dropped, nil
+}
+
+// Batch right-pads examples to a length rounded up to bucket, returning
+// ids, attention mask and loss mask.
+func Batch(ts []Tokenized, pad, bucket int) (ids, mask, loss [][]int32) {
+	n := 0
+	for _, t := range ts {
+		n = max(n, len(t.IDs))
+	}
+	n = (n + bucket - 1) / bucket * bucket
+	for _, t := range ts {
+		i, m, l := make([]int32, n), make([]int32, n), make([]int32, n)
+		for j := range i {
+			i[j] = int32(pad)
+		}
+		copy(i, t.IDs)
+		copy(l, t.LossMask)
+		for j := range t.IDs {
+			m[j] = 1
+		}
+		ids, mask, loss = append(ids, i), append(mask, m), append(loss, l)
+	}
+	return ids, mask, loss
+}
