@@ -1,0 +1,162 @@
+package rl
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/cocos-go/cocos/cocos/model"
+	"github.com/cocos-go/cocos/cocos/prompt"
+	"github.com/cocos-go/cocos/cocos/reward"
+	"github.com/cocos-go/cocos/data"
+	"github.com/cocos-go/cocos/sandbox"
+)
+
+// Sampler draws two-turn CoCoS trajectories and scores them.
+type Sampler struct {
+	Policy    *model.Model
+	Tokenizer model.Tokenizer
+	Judge     *sandbox.Executor
+	Prompts   prompt.Builder
+	Reward    reward.Kind
+	// MaxNewTokens per turn; default 512.
+	MaxNewTokens int
+	StopTokens   []int
+	PadToken     int
+}
+
+// Sample is one trajectory with its turns' results.
+type Sample struct {
+	Problem     data.Problem
+	Prompts     [2]string
+	Responses   [2]string
+	Codes       [2]string
+	Results     [2]sandbox.Result
+	TurnRewards [2]float64
+	Rollout     Rollout
+}
+
+// Sample draws cfg.K trajectories per problem (turn 1, then turn 2 after
+// the correction instruction), judges both turns and builds each
+// trajectory as one token sequence: turn-1 prompt, turn-1 code, the
+// correction block, the turn-2 response. In Trajectory mode the action is
+// the turn-1 code and the turn-2 response; in Turn2 mode turn 1 is drawn
+// once per problem and shared, and only the turn-2 response is the action.
+func (s *Sampler) Sample(ctx context.Context, problems []data.Problem, cfg RLOOConfig, seed uint64) ([]Sample, error) {
+	cfg = cfg.Fill()
+	gen := model.GenerateConfig{MaxNewTokens: s.MaxNewTokens, Temperature: cfg.Temperature, Seed: seed,
+		StopTokens: s.StopTokens, PadToken: s.PadToken}
+	firsts := 1
+	if cfg.Mode == Trajectory {
+		firsts = cfg.K
+	}
+	// Turn 1: firsts samples per problem.
+	var p1 []string
+	for _, p := range problems {
+		for range firsts {
+			p1 = append(p1, s.Prompts.First(p))
+		}
+	}
+	g1, err := s.Policy.Generate(s.Tokenizer, p1, gen)
+	if err != nil {
+		return nil, fmt.Errorf("rl: turn 1: %w", err)
+	}
+	r1, err := s.judge(ctx, problems, firsts, g1)
+	if err != nil {
+		return nil, err
+	}
+	// Turn 2: K samples per problem, each after its own (or the shared) turn 1.
+	samples := make([]Sample, 0, len(problems)*cfg.K)
+	var p2 []string
+	for i, p := range problems {
+		for k := range cfg.K {
+			j := i*firsts + k%firsts
+			code := prompt.Extract(g1[j].Text)
+			smp := Sample{Problem: p, Prompts: [2]string{p1[j], s.Prompts.Next(p1[j], code)},
+				Responses: [2]string{g1[j].Text}, Codes: [2]string{code}, Results: [2]sandbox.Result{r1[j]}}
+			smp.TurnRewards[0] = reward.Turn(r1[j], s.Reward)
+			samples = append(samples, smp)
+			p2 = append(p2, smp.Prompts[1])
+		}
+	}
+	gen.Seed = seed + 1
+	g2, err := s.Policy.Generate(s.Tokenizer, p2, gen)
+	if err != nil {
+		return nil, fmt.Errorf("rl: turn 2: %w", err)
+	}
+	r2, err := s.judge(ctx, problems, cfg.K, g2)
+	if err != nil {
+		return nil, err
+	}
+	for i := range samples {
+		smp := &samples[i]
+		smp.Responses[1], smp.Codes[1], smp.Results[1] = g2[i].Text, prompt.Extract(g2[i].Text), r2[i]
+		smp.TurnRewards[1] = reward.Turn(r2[i], s.Reward)
+		ro, err := s.sequence(smp, g2[i].NewIDs, cfg.Mode)
+		if err != nil {
+			return nil, err
+		}
+		ro.Reward = reward.Accumulated(smp.TurnRewards[:], cfg.gamma())
+		smp.Rollout = ro
+	}
+	return samples, nil
+}
+
+func (c RLOOConfig) gamma() float64 {
+	if c.NoGamma {
+		return 0
+	}
+	return c.Gamma
+}
+
+// judge runs each generation's code against its problem's tests; per
+// problems are repeated per consecutive generations.
+func (s *Sampler) judge(ctx context.Context, problems []data.Problem, per int, gens []model.Generation) ([]sandbox.Result, error) {
+	jobs := make([]sandbox.Job, len(gens))
+	for i, g := range gens {
+		p := problems[i/per]
+		jobs[i] = sandbox.Job{Program: prompt.Extract(g.Text), Setup: p.SetupCode, Tests: p.Tests}
+	}
+	res, err := s.Judge.RunBatch(ctx, jobs)
+	if err != nil {
+		return nil, fmt.Errorf("rl: judge: %w", err)
+	}
+	return res, nil
+}
+
+// sequence builds the trajectory's tokens and action mask. The turn-1 code
+// sits in the turn-2 prompt right after the turn-1 prompt, so its tokens
+// are conditioned on exactly what turn 1 saw.
+func (s *Sampler) sequence(smp *Sample, turn2 []int, mode Mode) (Rollout, error) {
+	ids, err := s.Tokenizer.Encode(smp.Prompts[1])
+	if err != nil {
+		return Rollout{}, err
+	}
+	head, err := s.Tokenizer.Encode(smp.Prompts[0])
+	if err != nil {
+		return Rollout{}, err
+	}
+	withCode, err := s.Tokenizer.Encode(smp.Prompts[0] + smp.Codes[0])
+	if err != nil {
+		return Rollout{}, err
+	}
+	ro := Rollout{}
+	for _, id := range ids {
+		ro.IDs, ro.Action = append(ro.IDs, int32(id)), append(ro.Action, 0)
+	}
+	// Byte-level BPE splits at the newline ending the turn-1 prompt, so the
+	// prefix tokens agree; if a tokenizer ever merged across it, the turn-1
+	// action would be misplaced: refuse rather than train on it.
+	if mode == Trajectory {
+		if !slices.Equal(ids[:min(len(withCode), len(ids))], withCode) || len(withCode) < len(head) {
+			return Rollout{}, fmt.Errorf("rl: the turn-1 code does not tokenize the same inside the turn-2 prompt")
+		}
+		for j := len(head); j < len(withCode); j++ {
+			ro.Action[j] = 1
+		}
+	}
+	for _, id := range turn2 {
+		ro.IDs, ro.Action = append(ro.IDs, int32(id)), append(ro.Action, 1)
+	}
+	return ro, nil
+}

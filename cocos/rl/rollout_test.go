@@ -1,0 +1,87 @@
+package rl
+
+import (
+	"context"
+	"testing"
+
+	"github.com/cocos-go/cocos/cocos/model"
+	"github.com/cocos-go/cocos/cocos/prompt"
+	"github.com/cocos-go/cocos/cocos/reward"
+	"github.com/cocos-go/cocos/cocos/tokenizer"
+	"github.com/cocos-go/cocos/data"
+	"github.com/cocos-go/cocos/sandbox"
+)
+
+// TestSampleModes draws two-turn trajectories on suite problems in both
+// modes and takes an RLOO step on them.
+func TestSampleModes(t *testing.T) {
+	tasks := data.Suite(data.SuiteConfig{Train: 8, Test: 2})
+	var texts []string
+	for _, tk := range tasks {
+		texts = append(texts, prompt.Builder{}.First(tk.Problem), tk.Code+"\n[DONE]", tk.Wrong[0])
+	}
+	tok, err := tokenizer.Train(texts, tokenizer.TrainConfig{VocabSize: 400})
+	if err != nil {
+		t.Fatal(err)
+	}
+	backend, _ := model.NewBackend("go")
+	cfg := model.Config{ModelType: "qwen2", HiddenSize: 32, IntermediateSize: 64, NumHiddenLayers: 1,
+		NumAttentionHeads: 2, NumKeyValueHeads: 1, HiddenAct: "silu", RopeTheta: 10000, RMSNormEps: 1e-6,
+		VocabSize: tok.VocabSize(), TieWordEmbeddings: true, MaxPositionEmbeddings: 2048}
+	w := model.RandomWeights(cfg, 1, 0.3)
+	policy, _ := model.New(backend, cfg, w)
+	ref, _ := model.New(backend, cfg, w)
+	judge, err := sandbox.New(sandbox.Config{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer judge.Close()
+	s := &Sampler{Policy: policy, Tokenizer: tok, Judge: judge, MaxNewTokens: 6, StopTokens: []int{tok.EOS}, PadToken: tok.PAD}
+	problems := data.SuiteProblems(tasks, "train")[:2]
+	for _, mode := range []Mode{Trajectory, Turn2} {
+		cfg := RLOOConfig{Mode: mode, K: 2, LR: 1e-3}
+		samples, err := s.Sample(context.Background(), problems, cfg, 7)
+		if err != nil {
+			t.Fatalf("%v: %v", mode, err)
+		}
+		if len(samples) != 4 {
+			t.Fatalf("%v: %d samples, want 4", mode, len(samples))
+		}
+		var rollouts []Rollout
+		for i, smp := range samples {
+			head, _ := tok.Encode(smp.Prompts[0])
+			turn1Action := 0
+			for j := len(head); j < len(smp.Rollout.IDs); j++ {
+				if smp.Rollout.Action[j] == 1 && j < len(smp.Rollout.IDs)-countOnesTail(smp.Rollout.Action) {
+					turn1Action++
+				}
+			}
+			switch {
+			case mode == Turn2 && turn1Action != 0:
+				t.Errorf("turn2 sample %d: %d turn-1 tokens marked as action", i, turn1Action)
+			case mode == Trajectory && smp.Codes[0] != "" && turn1Action == 0:
+				t.Errorf("trajectory sample %d: turn-1 code %q not marked as action", i, smp.Codes[0])
+			}
+			if mode == Turn2 && i%2 == 1 && samples[i-1].Responses[0] != smp.Responses[0] {
+				t.Errorf("turn2: the samples of a problem must share turn 1")
+			}
+			if want := reward.Accumulated(smp.TurnRewards[:], 0.5); smp.Rollout.Reward != want {
+				t.Errorf("reward %v, want %v", smp.Rollout.Reward, want)
+			}
+			rollouts = append(rollouts, smp.Rollout)
+		}
+		r := NewRLOO(policy, ref, cfg)
+		if _, err := r.Step(rollouts); err != nil {
+			t.Fatalf("%v: RLOO step: %v", mode, err)
+		}
+	}
+}
+
+// countOnesTail counts the trailing run of action tokens (the turn-2 response).
+func countOnesTail(a []int32) int {
+	n := 0
+	for i := len(a) - 1; i >= 0 && a[i] == 1; i-- {
+		n++
+	}
+	return n
+}
