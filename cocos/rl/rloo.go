@@ -50,6 +50,9 @@ type RLOOConfig struct {
 	LR          float64 // Adam learning rate; default 1e-5
 	Steps       int     // default 1500
 	Batch       int     // prompts per step; default 128 / K
+	// Turn1KL adds SCoRe stage I's penalty: this coefficient times the KL
+	// of the turn-1 tokens alone (0.25 in the released code), on top of Beta.
+	Turn1KL float64
 }
 
 // Fill returns c with defaults applied.

@@ -23,6 +23,9 @@ type Sampler struct {
 	MaxNewTokens int
 	StopTokens   []int
 	PadToken     int
+	// FixedTurn1, when set, gives each problem's turn-1 response by ID:
+	// Turn-RL trains turn 2 on a fixed, pre-sampled turn 1 (use Turn2 mode).
+	FixedTurn1 map[string]string
 }
 
 // Sample is one trajectory with its turns' results.
@@ -57,7 +60,7 @@ func (s *Sampler) Sample(ctx context.Context, problems []data.Problem, cfg RLOOC
 			p1 = append(p1, s.Prompts.First(p))
 		}
 	}
-	g1, err := s.Policy.Generate(s.Tokenizer, p1, gen)
+	g1, err := s.turn1(problems, p1, firsts, gen)
 	if err != nil {
 		return nil, fmt.Errorf("rl: turn 1: %w", err)
 	}
@@ -102,6 +105,22 @@ func (s *Sampler) Sample(ctx context.Context, problems []data.Problem, cfg RLOOC
 	return samples, nil
 }
 
+// turn1 samples the first turns, or takes them from FixedTurn1.
+func (s *Sampler) turn1(problems []data.Problem, prompts []string, per int, gen model.GenerateConfig) ([]model.Generation, error) {
+	if s.FixedTurn1 == nil {
+		return s.Policy.Generate(s.Tokenizer, prompts, gen)
+	}
+	out := make([]model.Generation, len(prompts))
+	for i := range out {
+		text, ok := s.FixedTurn1[problems[i/per].ID]
+		if !ok {
+			return nil, fmt.Errorf("no fixed turn 1 for %s", problems[i/per].ID)
+		}
+		out[i].Text = text
+	}
+	return out, nil
+}
+
 func (c RLOOConfig) gamma() float64 {
 	if c.NoGamma {
 		return 0
@@ -140,9 +159,12 @@ func (s *Sampler) sequence(smp *Sample, turn2 []int, mode Mode) (Rollout, error)
 	if err != nil {
 		return Rollout{}, err
 	}
-	ro := Rollout{}
+	ro := Rollout{Turn1: make([]int32, len(ids)+len(turn2))}
 	for _, id := range ids {
 		ro.IDs, ro.Action = append(ro.IDs, int32(id)), append(ro.Action, 0)
+	}
+	for j := len(head); j < min(len(withCode), len(ids)); j++ {
+		ro.Turn1[j] = 1
 	}
 	// Byte-level BPE splits at the newline ending the turn-1 prompt, so the
 	// prefix tokens agree; if a tokenizer ever merged across it, the turn-1

@@ -85,3 +85,38 @@ func countOnesTail(a []int32) int {
 	}
 	return n
 }
+
+// TestTurnRLAndSCoRe: Turn-RL takes turn 1 from a fixed set; SCoRe's
+// turn-1 KL coefficient changes the scores only through turn-1 tokens.
+func TestTurnRLAndSCoRe(t *testing.T) {
+	ro := Rollout{IDs: []int32{1, 2, 3, 4, 5}, Action: []int32{0, 1, 1, 0, 1}, Turn1: []int32{0, 1, 1, 0, 0}, Reward: 1}
+	backend, _ := model.NewBackend("go")
+	cfg := model.Config{ModelType: "qwen2", HiddenSize: 16, IntermediateSize: 32, NumHiddenLayers: 1,
+		NumAttentionHeads: 2, NumKeyValueHeads: 1, HiddenAct: "silu", RopeTheta: 10000, RMSNormEps: 1e-6,
+		VocabSize: 8, TieWordEmbeddings: true, MaxPositionEmbeddings: 64}
+	policy, _ := model.New(backend, cfg, model.RandomWeights(cfg, 1, 0.5))
+	ref, _ := model.New(backend, cfg, model.RandomWeights(cfg, 2, 0.5)) // differs: KL != 0
+	other := ro
+	other.Reward = 0.5
+	plain, err := NewRLOO(policy, ref, RLOOConfig{K: 2, LR: 1e-9}).Step([]Rollout{ro, other})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other.Turn1 = []int32{0, 0, 0, 0, 0} // same tokens, no turn-1 penalty on the second sample
+	score, err := NewRLOO(policy, ref, RLOOConfig{K: 2, LR: 1e-9, Turn1KL: 0.25}).Step([]Rollout{ro, other})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plain.Advantages[0] == score.Advantages[0] {
+		t.Error("the turn-1 KL coefficient did not change the advantages")
+	}
+	fixed := map[string]string{"p": "def f(x):\n    return x\n[DONE]"}
+	s := &Sampler{FixedTurn1: fixed}
+	g, err := s.turn1([]data.Problem{{ID: "p"}}, []string{"prompt"}, 1, model.GenerateConfig{})
+	if err != nil || g[0].Text != fixed["p"] {
+		t.Errorf("Turn-RL turn 1: %+v %v", g, err)
+	}
+	if _, err := s.turn1([]data.Problem{{ID: "q"}}, []string{"prompt"}, 1, model.GenerateConfig{}); err == nil {
+		t.Error("a problem without a fixed turn 1 was accepted")
+	}
+}

@@ -15,6 +15,7 @@ import (
 type Rollout struct {
 	IDs    []int32
 	Action []int32 // 1 on action tokens
+	Turn1  []int32 // 1 on turn-1 tokens (for SCoRe's turn-1 KL); may be nil
 	Reward float64
 }
 
@@ -59,15 +60,21 @@ func (r *RLOO) Step(rollouts []Rollout) (StepStats, error) {
 	old := make([]float32, len(rollouts))
 	st.KL = make([]float64, len(rollouts))
 	for i, ro := range rollouts {
-		var seq, kl float64
+		var seq, kl, kl1 float64
 		for j := 1; j < len(ids[i]); j++ { // token j's log-prob sits at j-1
+			d := float64(pol[i][j-1] - ref[i][j-1])
 			if action[i][j] == 1 {
 				seq += float64(pol[i][j-1])
-				kl += float64(pol[i][j-1] - ref[i][j-1])
+				kl += d
+			}
+			if j < len(ro.Turn1) && ro.Turn1[j] == 1 {
+				kl1 += d
 			}
 		}
 		old[i], st.KL[i] = float32(seq), kl
-		scores[i] = ro.Reward - r.cfg.Beta*kl // the sequence KL leaves the reward before the baseline
+		// The sequence KL leaves the reward before the baseline; SCoRe
+		// stage I also penalises drifting on turn 1.
+		scores[i] = ro.Reward - r.cfg.Beta*kl - r.cfg.Turn1KL*kl1
 		st.MeanReward += ro.Reward / float64(len(rollouts))
 		st.MeanKL += kl / float64(len(rollouts))
 	}
