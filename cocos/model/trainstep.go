@@ -3,6 +3,7 @@ package model
 import (
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive
+	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
 )
@@ -20,6 +21,13 @@ type Trainer struct {
 // to the model's weights.
 func NewTrainer(m *Model, opt optimizers.Interface) *Trainer {
 	return &Trainer{m: m, opt: opt}
+}
+
+// SetLearningRate sets the optimiser's learning rate for the next steps
+// (schedules such as sft.Cosine call it every step).
+func (t *Trainer) SetLearningRate(lr float64) error {
+	v := optimizers.LearningRateVar(t.m.Ctx, dtypes.Float32, lr)
+	return v.SetValue(tensors.FromScalar(float32(lr)))
 }
 
 // Step runs forward, backward and the optimiser update once, and returns

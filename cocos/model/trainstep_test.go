@@ -34,3 +34,30 @@ func TestTrainStepLearns(t *testing.T) {
 		t.Errorf("loss did not halve: %.3f -> %.3f", first, last)
 	}
 }
+
+// TestSetLearningRate: at learning rate 0 a step leaves the weights as they
+// are (AdamW's decay scales with it too); back at 1e-2 they move.
+func TestSetLearningRate(t *testing.T) {
+	backend, _ := NewBackend("go")
+	cfg := tinyConfigs()["qwen2"]
+	m, _ := New(backend, cfg, RandomWeights(cfg, 2, 0.02))
+	tr := NewTrainer(m, optimizers.Adam().LearningRate(1e-2).WeightDecay(0.1).Done())
+	ids, mask := paddedBatch(cfg.VocabSize)
+	tr.Step(ids, mask, mask)
+	before, _ := m.Weights()
+	if err := tr.SetLearningRate(0); err != nil {
+		t.Fatal(err)
+	}
+	tr.Step(ids, mask, mask)
+	frozen, _ := m.Weights()
+	tr.SetLearningRate(1e-2)
+	tr.Step(ids, mask, mask)
+	after, _ := m.Weights()
+	name := "model.layers.0.mlp.up_proj.weight"
+	if d := maxAbsDiff(before[name].Data, frozen[name].Data); d != 0 {
+		t.Errorf("learning rate 0 still moved the weights by %g", d)
+	}
+	if d := maxAbsDiff(frozen[name].Data, after[name].Data); d == 0 {
+		t.Error("learning rate 1e-2 did not move the weights")
+	}
+}
