@@ -29,10 +29,15 @@ type Problem struct {
 
 // Splits returns the problems of one split, in order.
 func Splits(ps []Problem, split string) []Problem {
-	var out []Problem
-	for _, p := range ps {
-		if p.Split == split {
-			out = append(out, p)
+	return inSplit(ps, split, func(p Problem) string { return p.Split })
+}
+
+// inSplit keeps the items whose split is split, in order.
+func inSplit[T any](items []T, split string, of func(T) string) []T {
+	var out []T
+	for _, x := range items {
+		if of(x) == split {
+			out = append(out, x)
 		}
 	}
 	return out

@@ -102,13 +102,7 @@ func Suite(cfg SuiteConfig) []Task {
 
 // SuiteSplit returns the suite's tasks of one split.
 func SuiteSplit(tasks []Task, split string) []Task {
-	var out []Task
-	for _, t := range tasks {
-		if t.Split == split {
-			out = append(out, t)
-		}
-	}
-	return out
+	return inSplit(tasks, split, func(t Task) string { return t.Split })
 }
 
 // SuiteProblems returns the suite's problems of one split.

@@ -10,9 +10,9 @@ import (
 	"github.com/cocos-go/cocos/cocos/metrics"
 	"github.com/cocos-go/cocos/cocos/model"
 	"github.com/cocos-go/cocos/cocos/prompt"
-	"github.com/cocos-go/cocos/cocos/tokenizer"
 	"github.com/cocos-go/cocos/data"
 	"github.com/cocos-go/cocos/data/trajectory"
+	"github.com/cocos-go/cocos/internal/tinytest"
 	"github.com/cocos-go/cocos/sandbox"
 )
 
@@ -21,19 +21,8 @@ import (
 // Arrow rows come out, and the rows survive a write and read.
 func TestRunThreeTurns(t *testing.T) {
 	tasks := data.Suite(data.SuiteConfig{Train: 10, Test: 4})
-	var texts []string
-	for _, tk := range tasks {
-		texts = append(texts, prompt.Builder{}.First(tk.Problem), tk.Code+"\n[DONE]")
-	}
-	tok, err := tokenizer.Train(texts, tokenizer.TrainConfig{VocabSize: 400})
-	if err != nil {
-		t.Fatal(err)
-	}
-	backend, _ := model.NewBackend("go")
-	cfg := model.Config{ModelType: "qwen2", HiddenSize: 32, IntermediateSize: 64, NumHiddenLayers: 1,
-		NumAttentionHeads: 2, NumKeyValueHeads: 1, HiddenAct: "silu", RopeTheta: 10000, RMSNormEps: 1e-6,
-		VocabSize: tok.VocabSize(), TieWordEmbeddings: true, MaxPositionEmbeddings: 1024}
-	m, _ := model.New(backend, cfg, model.RandomWeights(cfg, 1, 0.5))
+	tok := tinytest.Tokenizer(t, tasks, 400)
+	m := tinytest.Model(t, tinytest.Config(tok.VocabSize(), 32, 1), 1, 0.5)
 	judge, err := sandbox.New(sandbox.Config{Workers: 1})
 	if err != nil {
 		t.Fatal(err)

@@ -229,3 +229,32 @@ func Positions(mask [][]int32) [][]int32 {
 	}
 	return pos
 }
+
+// PadRight pads token rows to one length, rounded up to a multiple of
+// bucket (≥ 1), with padID. It returns the ids, the attention mask (1 on
+// real tokens) and each per-token side array (loss or action masks) padded
+// with 0.
+func PadRight(rows [][]int32, side [][][]int32, padID, bucket int) (ids, mask [][]int32, padded [][][]int32) {
+	n := 0
+	for _, r := range rows {
+		n = max(n, len(r))
+	}
+	n = (n + bucket - 1) / bucket * bucket
+	padded = make([][][]int32, len(side))
+	for i, r := range rows {
+		row, m := make([]int32, n), make([]int32, n)
+		for j := range row {
+			row[j] = int32(padID)
+			if j < len(r) {
+				row[j], m[j] = r[j], 1
+			}
+		}
+		ids, mask = append(ids, row), append(mask, m)
+		for k, s := range side {
+			p := make([]int32, n)
+			copy(p, s[i])
+			padded[k] = append(padded[k], p)
+		}
+	}
+	return ids, mask, padded
+}

@@ -5,10 +5,9 @@ import (
 	"testing"
 
 	"github.com/cocos-go/cocos/cocos/model"
-	"github.com/cocos-go/cocos/cocos/prompt"
 	"github.com/cocos-go/cocos/cocos/reward"
-	"github.com/cocos-go/cocos/cocos/tokenizer"
 	"github.com/cocos-go/cocos/data"
+	"github.com/cocos-go/cocos/internal/tinytest"
 	"github.com/cocos-go/cocos/sandbox"
 )
 
@@ -16,21 +15,9 @@ import (
 // modes and takes an RLOO step on them.
 func TestSampleModes(t *testing.T) {
 	tasks := data.Suite(data.SuiteConfig{Train: 8, Test: 2})
-	var texts []string
-	for _, tk := range tasks {
-		texts = append(texts, prompt.Builder{}.First(tk.Problem), tk.Code+"\n[DONE]", tk.Wrong[0])
-	}
-	tok, err := tokenizer.Train(texts, tokenizer.TrainConfig{VocabSize: 400})
-	if err != nil {
-		t.Fatal(err)
-	}
-	backend, _ := model.NewBackend("go")
-	cfg := model.Config{ModelType: "qwen2", HiddenSize: 32, IntermediateSize: 64, NumHiddenLayers: 1,
-		NumAttentionHeads: 2, NumKeyValueHeads: 1, HiddenAct: "silu", RopeTheta: 10000, RMSNormEps: 1e-6,
-		VocabSize: tok.VocabSize(), TieWordEmbeddings: true, MaxPositionEmbeddings: 2048}
-	w := model.RandomWeights(cfg, 1, 0.3)
-	policy, _ := model.New(backend, cfg, w)
-	ref, _ := model.New(backend, cfg, w)
+	tok := tinytest.Tokenizer(t, tasks, 400)
+	cfg := tinytest.Config(tok.VocabSize(), 32, 1)
+	policy, ref := tinytest.Model(t, cfg, 1, 0.3), tinytest.Model(t, cfg, 1, 0.3)
 	judge, err := sandbox.New(sandbox.Config{Workers: 1})
 	if err != nil {
 		t.Fatal(err)
@@ -90,12 +77,9 @@ func countOnesTail(a []int32) int {
 // turn-1 KL coefficient changes the scores only through turn-1 tokens.
 func TestTurnRLAndSCoRe(t *testing.T) {
 	ro := Rollout{IDs: []int32{1, 2, 3, 4, 5}, Action: []int32{0, 1, 1, 0, 1}, Turn1: []int32{0, 1, 1, 0, 0}, Reward: 1}
-	backend, _ := model.NewBackend("go")
-	cfg := model.Config{ModelType: "qwen2", HiddenSize: 16, IntermediateSize: 32, NumHiddenLayers: 1,
-		NumAttentionHeads: 2, NumKeyValueHeads: 1, HiddenAct: "silu", RopeTheta: 10000, RMSNormEps: 1e-6,
-		VocabSize: 8, TieWordEmbeddings: true, MaxPositionEmbeddings: 64}
-	policy, _ := model.New(backend, cfg, model.RandomWeights(cfg, 1, 0.5))
-	ref, _ := model.New(backend, cfg, model.RandomWeights(cfg, 2, 0.5)) // differs: KL != 0
+	cfg := tinytest.Config(8, 16, 1)
+	policy := tinytest.Model(t, cfg, 1, 0.5)
+	ref := tinytest.Model(t, cfg, 2, 0.5) // differs: KL != 0
 	other := ro
 	other.Reward = 0.5
 	plain, err := NewRLOO(policy, ref, RLOOConfig{K: 2, LR: 1e-9}).Step([]Rollout{ro, other})

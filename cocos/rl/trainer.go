@@ -110,18 +110,10 @@ func (r *RLOO) Step(rollouts []Rollout) (StepStats, error) {
 
 // pad right-pads rollouts to one length.
 func pad(rs []Rollout) (ids, mask, action [][]int32) {
-	n := 0
-	for _, r := range rs {
-		n = max(n, len(r.IDs))
+	rows, acts := make([][]int32, len(rs)), make([][]int32, len(rs))
+	for i, r := range rs {
+		rows[i], acts[i] = r.IDs, r.Action
 	}
-	for _, r := range rs {
-		i, m, a := make([]int32, n), make([]int32, n), make([]int32, n)
-		copy(i, r.IDs)
-		copy(a, r.Action)
-		for j := range r.IDs {
-			m[j] = 1
-		}
-		ids, mask, action = append(ids, i), append(mask, m), append(action, a)
-	}
-	return ids, mask, action
+	ids, mask, side := model.PadRight(rows, [][][]int32{acts}, 0, 1)
+	return ids, mask, side[0]
 }

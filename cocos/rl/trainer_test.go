@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/cocos-go/cocos/cocos/model"
+	"github.com/cocos-go/cocos/internal/tinytest"
 )
 
 // TestRLOOLearnsBandit: a tiny model from scratch must learn, with a fixed
@@ -24,16 +25,8 @@ func TestRLOOLearnsBandit(t *testing.T) {
 }
 
 func learnBandit(t *testing.T, rcfg RLOOConfig) {
-	backend, err := model.NewBackend("go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := model.Config{ModelType: "qwen2", HiddenSize: 32, IntermediateSize: 64, NumHiddenLayers: 1,
-		NumAttentionHeads: 2, NumKeyValueHeads: 1, HiddenAct: "silu", RopeTheta: 10000, RMSNormEps: 1e-6,
-		VocabSize: 16, TieWordEmbeddings: true, MaxPositionEmbeddings: 64}
-	w := model.RandomWeights(cfg, 3, 0.02)
-	policy, _ := model.New(backend, cfg, w)
-	ref, _ := model.New(backend, cfg, w)
+	cfg := tinytest.Config(16, 32, 1)
+	policy, ref := tinytest.Model(t, cfg, 3, 0.02), tinytest.Model(t, cfg, 3, 0.02)
 	r := NewRLOO(policy, ref, rcfg)
 	prompt := []int{5, 6, 7}
 	var first, last float64

@@ -77,22 +77,10 @@ func Tokenize(tok model.Tokenizer, examples []Example, eos, maxLen int) ([]Token
 // Batch right-pads examples to a length rounded up to bucket, returning
 // ids, attention mask and loss mask.
 func Batch(ts []Tokenized, pad, bucket int) (ids, mask, loss [][]int32) {
-	n := 0
-	for _, t := range ts {
-		n = max(n, len(t.IDs))
+	rows, losses := make([][]int32, len(ts)), make([][]int32, len(ts))
+	for i, t := range ts {
+		rows[i], losses[i] = t.IDs, t.LossMask
 	}
-	n = (n + bucket - 1) / bucket * bucket
-	for _, t := range ts {
-		i, m, l := make([]int32, n), make([]int32, n), make([]int32, n)
-		for j := range i {
-			i[j] = int32(pad)
-		}
-		copy(i, t.IDs)
-		copy(l, t.LossMask)
-		for j := range t.IDs {
-			m[j] = 1
-		}
-		ids, mask, loss = append(ids, i), append(mask, m), append(loss, l)
-	}
-	return ids, mask, loss
+	ids, mask, side := model.PadRight(rows, [][][]int32{losses}, pad, bucket)
+	return ids, mask, side[0]
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/cocos-go/cocos/cocos/prompt"
 	"github.com/cocos-go/cocos/cocos/tokenizer"
 	"github.com/cocos-go/cocos/data"
+	"github.com/cocos-go/cocos/internal/tinytest"
 )
 
 func TestBoostExamples(t *testing.T) {
@@ -65,11 +66,7 @@ func TestSFTLearns(t *testing.T) {
 			t.Fatalf("loss mask must cover the completion only")
 		}
 	}
-	backend, _ := model.NewBackend("go")
-	cfg := model.Config{ModelType: "qwen2", HiddenSize: 64, IntermediateSize: 128, NumHiddenLayers: 2,
-		NumAttentionHeads: 4, NumKeyValueHeads: 2, HiddenAct: "silu", RopeTheta: 10000, RMSNormEps: 1e-6,
-		VocabSize: tok.VocabSize(), TieWordEmbeddings: true, MaxPositionEmbeddings: 1024}
-	m, _ := model.New(backend, cfg, model.RandomWeights(cfg, 1, 0.02))
+	m := tinytest.Model(t, tinytest.Config(tok.VocabSize(), 64, 2), 1, 0.02)
 	tr := model.NewTrainer(m, optimizers.Adam().LearningRate(3e-3).WeightDecay(0.1).Done())
 	ids, mask, loss := Batch(ts[:4], tok.PAD, 64)
 	var first, last float32

@@ -1,0 +1,53 @@
+// Package tinytest builds the tiny models and tokenizers that tests of the
+// training and evaluation packages run on.
+package tinytest
+
+import (
+	"testing"
+
+	"github.com/cocos-go/cocos/cocos/model"
+	"github.com/cocos-go/cocos/cocos/prompt"
+	"github.com/cocos-go/cocos/cocos/tokenizer"
+	"github.com/cocos-go/cocos/data"
+)
+
+// Tokenizer trains a byte-level BPE of vocab ids on the tasks' turn-1
+// prompts, reference solutions (with [DONE]) and first wrong solutions.
+func Tokenizer(t testing.TB, tasks []data.Task, vocab int) *tokenizer.Tokenizer {
+	t.Helper()
+	var texts []string
+	for _, tk := range tasks {
+		texts = append(texts, prompt.Builder{}.First(tk.Problem), tk.Code+"\n"+prompt.Done)
+		if len(tk.Wrong) > 0 {
+			texts = append(texts, tk.Wrong[0])
+		}
+	}
+	tok, err := tokenizer.Train(texts, tokenizer.TrainConfig{VocabSize: vocab})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+// Config is a small Qwen2-shaped architecture: hidden size, layers, and
+// heads over half as many KV heads (hidden/16 heads, at least 2).
+func Config(vocab, hidden, layers int) model.Config {
+	heads := max(2, hidden/16)
+	return model.Config{ModelType: "qwen2", HiddenSize: hidden, IntermediateSize: 2 * hidden, NumHiddenLayers: layers,
+		NumAttentionHeads: heads, NumKeyValueHeads: heads / 2, HiddenAct: "silu", RopeTheta: 10000, RMSNormEps: 1e-6,
+		VocabSize: vocab, TieWordEmbeddings: true, MaxPositionEmbeddings: 2048}
+}
+
+// Model is cfg with random weights (seed, std) on the SimpleGo backend.
+func Model(t testing.TB, cfg model.Config, seed uint64, std float64) *model.Model {
+	t.Helper()
+	backend, err := model.NewBackend("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := model.New(backend, cfg, model.RandomWeights(cfg, seed, std))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
