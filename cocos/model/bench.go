@@ -44,12 +44,15 @@ func Bench(m *Model, shape BenchShape, python, toolsDir string, w io.Writer) (Be
 		}
 		return ids, mask
 	}
-	tr := NewTrainer(m, optimizers.Adam().LearningRate(2e-5).WeightDecay(0.1).Done())
+	tr, err := NewTrainer(m, optimizers.Adam().LearningRate(2e-5).WeightDecay(0.1).Done(), nil)
+	if err != nil {
+		return res, err
+	}
 	ids, mask := randIDs(shape.Batch, shape.Seq)
 	var total time.Duration
 	for s := 0; s <= shape.Steps; s++ {
 		start := time.Now()
-		if _, err := tr.Step(ids, mask, mask); err != nil {
+		if _, err := tr.Step(NLLInputs(ids, mask, mask)); err != nil {
 			return res, err
 		}
 		if s > 0 { // the first step compiles

@@ -15,9 +15,9 @@ func TestCheckpointResume(t *testing.T) {
 	ids, mask := paddedBatch(cfg.VocabSize)
 	opt := func() optimizers.Interface { return optimizers.Adam().LearningRate(1e-2).WeightDecay(0.1).Done() }
 	a, _ := New(backend, cfg, RandomWeights(cfg, 1, 0.02))
-	ta := NewTrainer(a, opt())
+	ta := mustTrainer(t, a, opt())
 	for range 3 {
-		if _, err := ta.Step(ids, mask, mask); err != nil {
+		if _, err := ta.Step(NLLInputs(ids, mask, mask)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -27,15 +27,15 @@ func TestCheckpointResume(t *testing.T) {
 	}
 	atStep3, _ := a.Weights()
 	for range 2 {
-		ta.Step(ids, mask, mask)
+		ta.Step(NLLInputs(ids, mask, mask))
 	}
 	b, _ := New(backend, cfg, RandomWeights(cfg, 99, 0.02)) // other weights: the checkpoint must replace them
 	if err := b.LoadCheckpoint(dir); err != nil {
 		t.Fatal(err)
 	}
-	tb := NewTrainer(b, opt())
+	tb := mustTrainer(t, b, opt())
 	for range 2 {
-		if _, err := tb.Step(ids, mask, mask); err != nil {
+		if _, err := tb.Step(NLLInputs(ids, mask, mask)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -49,9 +49,9 @@ func TestCheckpointResume(t *testing.T) {
 	// Control: weights without the optimiser's moments do not resume exactly,
 	// so the comparison above would catch a checkpoint that lost them.
 	c, _ := New(backend, cfg, atStep3)
-	tc := NewTrainer(c, opt())
+	tc := mustTrainer(t, c, opt())
 	for range 2 {
-		tc.Step(ids, mask, mask)
+		tc.Step(NLLInputs(ids, mask, mask))
 	}
 	wc, _ := c.Weights()
 	same := true

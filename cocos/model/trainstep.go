@@ -1,26 +1,62 @@
 package model
 
 import (
+	"fmt"
+
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive
+	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
 )
 
-// Trainer takes optimiser steps on the masked next-token loss: the mean
-// negative log-likelihood of the target tokens lossMask marks (SFT trains
-// on completion tokens only).
+// Loss builds a training step's scalar loss from the step's inputs (given
+// to Trainer.Step as one []any per micro-batch). It is graph code.
+type Loss func(ctx *context.Context, cfg Config, in []*Node) *Node
+
+// Trainer takes optimiser steps on a Loss, optionally accumulating the
+// gradients of several micro-batches and clipping their global norm.
 type Trainer struct {
-	m    *Model
-	opt  optimizers.Interface
-	exec *context.Exec
+	// ClipNorm, when > 0, rescales each step's gradients so their global L2
+	// norm is at most ClipNorm (HF Trainer's max_grad_norm, 1.0 by default
+	// there). Set it before the first step.
+	ClipNorm float64
+
+	m     *Model
+	opt   gradientOptimizer
+	loss  Loss
+	vars  []*context.Variable // trainable, in gradient order
+	acc   []*context.Variable // gradient accumulators, one per vars
+	fused *context.Exec       // one micro-batch: loss, gradients, update
+	accum *context.Exec       // add a micro-batch's scaled gradients
+	apply *context.Exec       // update from the accumulators, reset them
+}
+
+// gradientOptimizer is what GoMLX's Adam and SGD implement beyond
+// optimizers.Interface: an update from gradients computed elsewhere.
+type gradientOptimizer interface {
+	optimizers.Interface
+	UpdateGraphWithGradients(ctx *context.Context, grads []*Node, lossDType dtypes.DType)
+}
+
+// StepStats reports one optimiser step.
+type StepStats struct {
+	Loss     float32 // mean of the micro-batches' losses, before the update
+	GradNorm float32 // global L2 norm of the gradients, before clipping
 }
 
 // NewTrainer binds an optimiser (e.g. optimizers.Adam().WeightDecay(0.1))
-// to the model's weights.
-func NewTrainer(m *Model, opt optimizers.Interface) *Trainer {
-	return &Trainer{m: m, opt: opt}
+// and a loss (nil: NLL) to the model's weights.
+func NewTrainer(m *Model, opt optimizers.Interface, loss Loss) (*Trainer, error) {
+	g, ok := opt.(gradientOptimizer)
+	if !ok {
+		return nil, fmt.Errorf("model: optimiser %T cannot update from accumulated gradients", opt)
+	}
+	if loss == nil {
+		loss = NLL
+	}
+	return &Trainer{m: m, opt: g, loss: loss}, nil
 }
 
 // SetLearningRate sets the optimiser's learning rate for the next steps
@@ -30,28 +66,143 @@ func (t *Trainer) SetLearningRate(lr float64) error {
 	return v.SetValue(tensors.FromScalar(float32(lr)))
 }
 
-// Step runs forward, backward and the optimiser update once, and returns
-// the loss before the update. ids and mask are as for Logits; lossMask
-// [batch][seq] is 1 on the tokens whose prediction is trained.
-func (t *Trainer) Step(ids, mask, lossMask [][]int32) (float32, error) {
-	if t.exec == nil {
-		e, err := context.NewExec(t.m.Backend, t.m.Ctx, func(ctx *context.Context, ids, pos, mask, targets, weights *Node) *Node {
-			lp := TokenLogProbs(ctx, t.m.Config, ids, pos, mask, targets)
-			w := ConvertDType(weights, dtypes.Float32)
-			loss := Neg(Div(ReduceAllSum(Mul(lp, w)), Max(ReduceAllSum(w), ScalarOne(ids.Graph(), dtypes.Float32))))
-			t.opt.UpdateGraph(ctx, ids.Graph(), loss)
+// Step takes one optimiser step on the mean gradient of the micro-batches,
+// each the inputs of the trainer's Loss. One micro-batch runs as a single
+// fused graph; more accumulate their gradients first, which is exact for
+// losses that are means over equally weighted micro-batches.
+func (t *Trainer) Step(micro ...[]any) (StepStats, error) {
+	var st StepStats
+	if len(micro) == 0 {
+		return st, fmt.Errorf("model: train step without inputs")
+	}
+	if len(micro) == 1 {
+		out, err := t.fusedExec().Exec(micro[0]...)
+		if err != nil {
+			return st, fmt.Errorf("model: train step: %w", err)
+		}
+		return StepStats{Loss: out[0].Value().(float32), GradNorm: out[1].Value().(float32)}, nil
+	}
+	scale := float32(1) / float32(len(micro))
+	for i, in := range micro {
+		out, err := t.accumExec().Exec(append([]any{scale}, in...)...)
+		if err != nil {
+			return st, fmt.Errorf("model: train step, micro-batch %d: %w", i, err)
+		}
+		st.Loss += out[0].Value().(float32) * scale
+	}
+	out, err := t.applyExec().Exec()
+	if err != nil {
+		return st, fmt.Errorf("model: train step update: %w", err)
+	}
+	st.GradNorm = out[0].Value().(float32)
+	return st, nil
+}
+
+func (t *Trainer) fusedExec() *context.Exec {
+	if t.fused == nil {
+		t.fused = context.MustNewExec(t.m.Backend, t.m.Ctx, func(ctx *context.Context, in []*Node) (*Node, *Node) {
+			loss := t.loss(ctx, t.m.Config, in)
+			grads := t.gradients(ctx, loss)
+			norm := clipGlobalNorm(grads, t.ClipNorm)
+			t.opt.UpdateGraphWithGradients(ctx, grads, loss.DType())
+			return loss, norm
+		})
+	}
+	return t.fused
+}
+
+func (t *Trainer) accumExec() *context.Exec {
+	if t.accum == nil {
+		t.accum = context.MustNewExec(t.m.Backend, t.m.Ctx, func(ctx *context.Context, in []*Node) *Node {
+			loss := t.loss(ctx, t.m.Config, in[1:])
+			for i, grad := range t.gradients(ctx, loss) {
+				a := t.accumulator(ctx, i)
+				a.SetValueGraph(Add(a.ValueGraph(loss.Graph()), Mul(grad, in[0])))
+			}
 			return loss
 		})
-		if err != nil {
-			return 0, err
+	}
+	return t.accum
+}
+
+func (t *Trainer) applyExec() *context.Exec {
+	if t.apply == nil {
+		t.apply = context.MustNewExec(t.m.Backend, t.m.Ctx, func(ctx *context.Context, g *Graph) *Node {
+			grads := make([]*Node, len(t.acc))
+			for i, a := range t.acc {
+				t.vars[i].ValueGraph(g) // the optimiser updates the variables the graph uses
+				grads[i] = a.ValueGraph(g)
+				a.SetValueGraph(ZerosLike(grads[i]))
+			}
+			norm := clipGlobalNorm(grads, t.ClipNorm)
+			t.opt.UpdateGraphWithGradients(ctx, grads, dtypes.Float32)
+			return norm
+		})
+	}
+	return t.apply
+}
+
+// gradients differentiates loss by the trainable variables it uses,
+// remembering their order for the accumulators.
+func (t *Trainer) gradients(ctx *context.Context, loss *Node) []*Node {
+	var vars []*context.Variable
+	for v := range ctx.IterVariables() {
+		if v.Trainable && v.InUseByGraph(loss.Graph()) {
+			vars = append(vars, v)
 		}
-		t.exec = e
 	}
+	t.vars = vars
+	return ctx.BuildTrainableVariablesGradientsGraph(loss)
+}
+
+// accumulator is the (non-trainable, zero-initialised) gradient sum of
+// t.vars[i]; checkpoints carry it, always zero between steps.
+func (t *Trainer) accumulator(ctx *context.Context, i int) *context.Variable {
+	if len(t.acc) != len(t.vars) {
+		t.acc = make([]*context.Variable, len(t.vars))
+	}
+	if t.acc[i] == nil {
+		v := t.vars[i]
+		zeros := ctx.InAbsPath("/grad_accumulator" + v.Scope()).WithInitializer(func(g *Graph, s shapes.Shape) *Node {
+			return Zeros(g, s)
+		})
+		t.acc[i] = zeros.VariableWithShape(v.Name(), v.Shape()).SetTrainable(false)
+	}
+	return t.acc[i]
+}
+
+// clipGlobalNorm scales grads in place so their joint L2 norm is at most
+// maxNorm (if > 0), and returns the norm before scaling.
+func clipGlobalNorm(grads []*Node, maxNorm float64) *Node {
+	g := grads[0].Graph()
+	sum := ScalarZero(g, dtypes.Float32)
+	for _, x := range grads {
+		sum = Add(sum, ReduceAllSum(Square(ConvertDType(x, dtypes.Float32))))
+	}
+	norm := Sqrt(sum)
+	if maxNorm > 0 {
+		limit := Scalar(g, dtypes.Float32, maxNorm)
+		factor := Min(ScalarOne(g, dtypes.Float32), Div(limit, Add(norm, Scalar(g, dtypes.Float32, 1e-6))))
+		for i, x := range grads {
+			grads[i] = Mul(x, ConvertDType(factor, x.DType()))
+		}
+	}
+	return norm
+}
+
+// NLL is the masked next-token loss: the mean negative log-likelihood of
+// the tokens the loss mask marks (SFT trains on completion tokens only).
+// Its inputs come from NLLInputs.
+func NLL(ctx *context.Context, cfg Config, in []*Node) *Node {
+	ids := in[0]
+	lp := TokenLogProbs(ctx, cfg, ids, in[1], in[2], in[3])
+	w := ConvertDType(in[4], dtypes.Float32)
+	return Neg(Div(ReduceAllSum(Mul(lp, w)), Max(ReduceAllSum(w), ScalarOne(ids.Graph(), dtypes.Float32))))
+}
+
+// NLLInputs are NLL's inputs for ids and mask (as for Logits) and lossMask
+// [batch][seq], 1 on the tokens whose prediction is trained.
+func NLLInputs(ids, mask, lossMask [][]int32) []any {
 	// The prediction at position t is of token t+1: weight it by lossMask[t+1].
-	weights := NextTokens(lossMask)
-	out, err := t.exec.Exec(ids, Positions(mask), mask, NextTokens(ids), weights)
-	if err != nil {
-		return 0, err
-	}
-	return out[0].Value().(float32), nil
+	return []any{ids, Positions(mask), mask, NextTokens(ids), NextTokens(lossMask)}
 }

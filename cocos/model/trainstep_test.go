@@ -1,6 +1,7 @@
 package model
 
 import (
+	"math"
 	"testing"
 	"time"
 
@@ -15,19 +16,19 @@ func TestTrainStepLearns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := NewTrainer(m, optimizers.Adam().LearningRate(3e-3).WeightDecay(0.1).Done())
+	tr := mustTrainer(t, m, optimizers.Adam().LearningRate(3e-3).WeightDecay(0.1).Done())
 	ids, mask := paddedBatch(cfg.VocabSize)
 	var first, last float32
 	start := time.Now()
 	for i := range 30 {
-		loss, err := tr.Step(ids, mask, mask)
+		st, err := tr.Step(NLLInputs(ids, mask, mask))
 		if err != nil {
 			t.Fatal(err)
 		}
 		if i == 0 {
-			first = loss
+			first = st.Loss
 		}
-		last = loss
+		last = st.Loss
 	}
 	t.Logf("loss %.3f -> %.3f in 30 steps (%v per step)", first, last, time.Since(start)/30)
 	if !(last < first*0.5) {
@@ -41,17 +42,17 @@ func TestSetLearningRate(t *testing.T) {
 	backend, _ := NewBackend("go")
 	cfg := tinyConfigs()["qwen2"]
 	m, _ := New(backend, cfg, RandomWeights(cfg, 2, 0.02))
-	tr := NewTrainer(m, optimizers.Adam().LearningRate(1e-2).WeightDecay(0.1).Done())
+	tr := mustTrainer(t, m, optimizers.Adam().LearningRate(1e-2).WeightDecay(0.1).Done())
 	ids, mask := paddedBatch(cfg.VocabSize)
-	tr.Step(ids, mask, mask)
+	tr.Step(NLLInputs(ids, mask, mask))
 	before, _ := m.Weights()
 	if err := tr.SetLearningRate(0); err != nil {
 		t.Fatal(err)
 	}
-	tr.Step(ids, mask, mask)
+	tr.Step(NLLInputs(ids, mask, mask))
 	frozen, _ := m.Weights()
 	tr.SetLearningRate(1e-2)
-	tr.Step(ids, mask, mask)
+	tr.Step(NLLInputs(ids, mask, mask))
 	after, _ := m.Weights()
 	name := "model.layers.0.mlp.up_proj.weight"
 	if d := maxAbsDiff(before[name].Data, frozen[name].Data); d != 0 {
@@ -59,5 +60,111 @@ func TestSetLearningRate(t *testing.T) {
 	}
 	if d := maxAbsDiff(frozen[name].Data, after[name].Data); d == 0 {
 		t.Error("learning rate 1e-2 did not move the weights")
+	}
+}
+
+func mustTrainer(t testing.TB, m *Model, opt optimizers.Interface) *Trainer {
+	t.Helper()
+	tr, err := NewTrainer(m, opt, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tr
+}
+
+// fullRows is a batch of n unpadded rows, so every row has as many loss
+// tokens and the mean of micro-batch losses is the batch's loss.
+func fullRows(n, vocab int) (ids, mask [][]int32) {
+	for r := range n {
+		row, m := make([]int32, 10), make([]int32, 10)
+		for j := range row {
+			row[j], m[j] = int32((r*17+j*5+1)%vocab), 1
+		}
+		ids, mask = append(ids, row), append(mask, m)
+	}
+	return ids, mask
+}
+
+// sgd is plain gradient descent: its update is lr times the gradient, so
+// a wrongly scaled gradient shows (Adam would normalise it away).
+func sgd(lr float64) optimizers.Interface {
+	return optimizers.StochasticGradientDescent().WithDecay(false).WithLearningRate(lr).Done()
+}
+
+// TestGradientAccumulation: one step over two micro-batches of 2 rows moves
+// the weights as one step over the 4-row batch does.
+func TestGradientAccumulation(t *testing.T) {
+	backend, _ := NewBackend("go")
+	cfg := tinyConfigs()["qwen2"]
+	ids, mask := fullRows(4, cfg.VocabSize)
+	whole, _ := New(backend, cfg, RandomWeights(cfg, 5, 0.02))
+	parts, _ := New(backend, cfg, RandomWeights(cfg, 5, 0.02))
+	a, err := mustTrainer(t, whole, sgd(0.5)).Step(NLLInputs(ids, mask, mask))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := mustTrainer(t, parts, sgd(0.5)).Step(NLLInputs(ids[:2], mask[:2], mask[:2]), NLLInputs(ids[2:], mask[2:], mask[2:]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := math.Abs(float64(a.Loss - b.Loss)); d > 1e-5 {
+		t.Errorf("loss %g whole, %g accumulated", a.Loss, b.Loss)
+	}
+	if d := math.Abs(float64(a.GradNorm-b.GradNorm)) / float64(a.GradNorm); d > 1e-4 {
+		t.Errorf("gradient norm %g whole, %g accumulated", a.GradNorm, b.GradNorm)
+	}
+	start := RandomWeights(cfg, 5, 0.02)
+	wa, _ := whole.Weights()
+	wb, _ := parts.Weights()
+	for name, x := range wa {
+		moved := maxAbsDiff(x.Data, start[name].Data)
+		if d := maxAbsDiff(x.Data, wb[name].Data); d > 1e-3*moved+1e-7 {
+			t.Errorf("%s: accumulated step differs by %g (the step moved it by %g)", name, d, moved)
+		}
+	}
+}
+
+// TestClipGlobalNorm: with SGD at learning rate 1 the update is the
+// gradient, so its global norm is the reported norm unclipped, and exactly
+// ClipNorm clipped — on the fused and the accumulating path.
+func TestClipGlobalNorm(t *testing.T) {
+	backend, _ := NewBackend("go")
+	cfg := tinyConfigs()["qwen2"]
+	ids, mask := fullRows(2, cfg.VocabSize)
+	one := [][]any{NLLInputs(ids, mask, mask)}
+	two := [][]any{NLLInputs(ids[:1], mask[:1], mask[:1]), NLLInputs(ids[1:], mask[1:], mask[1:])}
+	for _, c := range []struct {
+		name  string
+		clip  float64
+		micro [][]any
+	}{{"fused, unclipped", 0, one}, {"fused, clipped", 1e-3, one}, {"accumulated, clipped", 1e-3, two}} {
+		t.Run(c.name, func(t *testing.T) {
+			m, _ := New(backend, cfg, RandomWeights(cfg, 6, 0.02))
+			tr := mustTrainer(t, m, sgd(1))
+			tr.ClipNorm = c.clip
+			st, err := tr.Step(c.micro...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := RandomWeights(cfg, 6, 0.02)
+			after, _ := m.Weights()
+			var sq float64
+			for name, x := range after {
+				for i, v := range x.Data {
+					d := float64(v - before[name].Data[i])
+					sq += d * d
+				}
+			}
+			want := float64(st.GradNorm)
+			if c.clip > 0 {
+				if want <= c.clip {
+					t.Fatalf("gradient norm %g is below the clip %g: the test cannot see clipping", want, c.clip)
+				}
+				want = c.clip
+			}
+			if got := math.Sqrt(sq); math.Abs(got-want) > 2e-3*want {
+				t.Errorf("update norm %g, want %g (gradient norm %g)", got, want, st.GradNorm)
+			}
+		})
 	}
 }

@@ -67,3 +67,17 @@ func Accumulated(r []float64, gamma float64) float64 {
 	}
 	return R
 }
+
+// Shaped is SCoRe stage II's trajectory reward over T = len(r) turns: the
+// sum of the turns' rewards plus a bonus alpha·(r_T − r_1) for improving on
+// the first attempt (for T = 2: r_1 + r_2 + α·(r_2 − r_1)).
+func Shaped(r []float64, alpha float64) float64 {
+	if len(r) == 0 {
+		return 0
+	}
+	var sum float64
+	for _, x := range r {
+		sum += x
+	}
+	return sum + alpha*(r[len(r)-1]-r[0])
+}

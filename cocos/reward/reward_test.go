@@ -1,6 +1,7 @@
 package reward
 
 import (
+	"math"
 	"testing"
 
 	"github.com/cocos-go/cocos/sandbox"
@@ -69,5 +70,25 @@ func TestTurn(t *testing.T) {
 	}
 	if _, err := ParseKind("nope"); err == nil {
 		t.Error("unknown kind accepted")
+	}
+}
+
+// TestShaped: hand-computed SCoRe stage II rewards.
+func TestShaped(t *testing.T) {
+	for _, c := range []struct {
+		r     []float64
+		alpha float64
+		want  float64
+	}{
+		{nil, 10, 0},
+		{[]float64{1}, 10, 1},
+		{[]float64{0, 1}, 10, 11},      // fixed: 0 + 1 + 10·1
+		{[]float64{1, 0}, 10, -9},      // broke it: 1 + 0 − 10
+		{[]float64{1, 1}, 10, 2},       // right twice: no bonus
+		{[]float64{0, 0.5, 1}, 2, 3.5}, // 1.5 + 2·(1 − 0)
+	} {
+		if got := Shaped(c.r, c.alpha); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("Shaped(%v, %g) = %g, want %g", c.r, c.alpha, got, c.want)
+		}
 	}
 }

@@ -53,6 +53,16 @@ type RLOOConfig struct {
 	// Turn1KL adds SCoRe stage I's penalty: this coefficient times the KL
 	// of the turn-1 tokens alone (0.25 in the released code), on top of Beta.
 	Turn1KL float64
+	// Alpha, when > 0, replaces the accumulated reward by SCoRe stage II's
+	// shaped reward r_1 + r_2 + Alpha·(r_2 − r_1), trained over both turns
+	// (Trajectory mode); SCoRe uses a large bonus, Alpha = 10 here.
+	Alpha float64
+	// ClipNorm bounds the global gradient norm; default 1.0 (TRL's
+	// max_grad_norm), negative for none.
+	ClipNorm float64
+	// MicroBatch, when > 0, accumulates gradients over micro-batches of this
+	// many rollouts (it must divide Batch·K), to bound activation memory.
+	MicroBatch int
 }
 
 // Fill returns c with defaults applied.
@@ -80,6 +90,9 @@ func (c RLOOConfig) Fill() RLOOConfig {
 	}
 	if c.Batch <= 0 {
 		c.Batch = 128 / c.K
+	}
+	if c.ClipNorm == 0 {
+		c.ClipNorm = 1
 	}
 	return c
 }

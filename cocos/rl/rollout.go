@@ -99,7 +99,7 @@ func (s *Sampler) Sample(ctx context.Context, problems []data.Problem, cfg RLOOC
 		if err != nil {
 			return nil, err
 		}
-		ro.Reward = reward.Accumulated(smp.TurnRewards[:], cfg.gamma())
+		ro.Reward = cfg.trajectoryReward(smp.TurnRewards[:])
 		smp.Rollout = ro
 	}
 	return samples, nil
@@ -119,6 +119,15 @@ func (s *Sampler) turn1(problems []data.Problem, prompts []string, per int, gen 
 		out[i].Text = text
 	}
 	return out, nil
+}
+
+// trajectoryReward is R: the accumulated reward, or SCoRe stage II's
+// shaped reward when Alpha is set.
+func (c RLOOConfig) trajectoryReward(turns []float64) float64 {
+	if c.Alpha > 0 {
+		return reward.Shaped(turns, c.Alpha)
+	}
+	return reward.Accumulated(turns, c.gamma())
 }
 
 func (c RLOOConfig) gamma() float64 {

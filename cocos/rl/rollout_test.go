@@ -57,7 +57,10 @@ func TestSampleModes(t *testing.T) {
 			}
 			rollouts = append(rollouts, smp.Rollout)
 		}
-		r := NewRLOO(policy, ref, cfg)
+		r, err := NewRLOO(policy, ref, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if _, err := r.Step(rollouts); err != nil {
 			t.Fatalf("%v: RLOO step: %v", mode, err)
 		}
@@ -82,12 +85,12 @@ func TestTurnRLAndSCoRe(t *testing.T) {
 	ref := tinytest.Model(t, cfg, 2, 0.5) // differs: KL != 0
 	other := ro
 	other.Reward = 0.5
-	plain, err := NewRLOO(policy, ref, RLOOConfig{K: 2, LR: 1e-9}).Step([]Rollout{ro, other})
+	plain, err := mustRLOO(t, policy, ref, RLOOConfig{K: 2, LR: 1e-9}).Step([]Rollout{ro, other})
 	if err != nil {
 		t.Fatal(err)
 	}
 	other.Turn1 = []int32{0, 0, 0, 0, 0} // same tokens, no turn-1 penalty on the second sample
-	score, err := NewRLOO(policy, ref, RLOOConfig{K: 2, LR: 1e-9, Turn1KL: 0.25}).Step([]Rollout{ro, other})
+	score, err := mustRLOO(t, policy, ref, RLOOConfig{K: 2, LR: 1e-9, Turn1KL: 0.25}).Step([]Rollout{ro, other})
 	if err != nil {
 		t.Fatal(err)
 	}

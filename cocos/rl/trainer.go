@@ -22,6 +22,7 @@ type Rollout struct {
 // StepStats reports one RLOO step.
 type StepStats struct {
 	MeanReward, MeanKL, Loss float64
+	GradNorm                 float64 // before clipping, in the last epoch
 	Advantages, KL           []float64
 }
 
@@ -29,19 +30,32 @@ type StepStats struct {
 type RLOO struct {
 	cfg         RLOOConfig
 	policy, ref *model.Model
-	opt         optimizers.Interface
-	step        *context.Exec
+	trainer     *model.Trainer
 }
 
 // NewRLOO binds the policy (trained) and the reference (frozen; the boost
 // model) with Adam at cfg.LR, as the paper trains CoCoS.
-func NewRLOO(policy, ref *model.Model, cfg RLOOConfig) *RLOO {
+func NewRLOO(policy, ref *model.Model, cfg RLOOConfig) (*RLOO, error) {
 	cfg = cfg.Fill()
-	return &RLOO{cfg: cfg, policy: policy, ref: ref, opt: optimizers.Adam().LearningRate(cfg.LR).Done()}
+	clip := cfg.Clip
+	loss := func(ctx *context.Context, mc model.Config, in []*Node) *Node {
+		lp := model.TokenLogProbs(ctx, mc, in[0], in[1], in[2], in[3])
+		return PolicyLoss(lp, in[4], in[5], in[6], clip)
+	}
+	tr, err := model.NewTrainer(policy, optimizers.Adam().LearningRate(cfg.LR).Done(), loss)
+	if err != nil {
+		return nil, err
+	}
+	tr.ClipNorm = cfg.ClipNorm
+	return &RLOO{cfg: cfg, policy: policy, ref: ref, trainer: tr}, nil
 }
 
 // Config returns the filled configuration.
 func (r *RLOO) Config() RLOOConfig { return r.cfg }
+
+// SetLearningRate sets Adam's learning rate for the next steps (the paper
+// decays it with a cosine schedule).
+func (r *RLOO) SetLearningRate(lr float64) error { return r.trainer.SetLearningRate(lr) }
 
 // Step takes one optimisation step (cfg.Epochs passes) on rollouts, given
 // as groups of cfg.K consecutive samples of the same prompt.
@@ -85,27 +99,37 @@ func (r *RLOO) Step(rollouts []Rollout) (StepStats, error) {
 	for i, a := range st.Advantages {
 		adv[i] = float32(a)
 	}
-	if r.step == nil {
-		cfg, clip := r.policy.Config, r.cfg.Clip
-		e, err := context.NewExec(r.policy.Backend, r.policy.Ctx, func(ctx *context.Context, in []*Node) *Node {
-			lp := model.TokenLogProbs(ctx, cfg, in[0], in[1], in[2], in[3])
-			loss := PolicyLoss(lp, in[4], in[5], in[6], clip)
-			r.opt.UpdateGraph(ctx, in[0].Graph(), loss)
-			return loss
-		})
-		if err != nil {
-			return st, err
-		}
-		r.step = e
+	micro, err := r.microBatches(ids, mask, action, adv, old)
+	if err != nil {
+		return st, err
 	}
 	for range r.cfg.Epochs {
-		out, err := r.step.Exec(ids, model.Positions(mask), mask, model.NextTokens(ids), model.NextTokens(action), adv, old)
+		ts, err := r.trainer.Step(micro...)
 		if err != nil {
 			return st, fmt.Errorf("rl: step: %w", err)
 		}
-		st.Loss = float64(out[0].Value().(float32))
+		st.Loss, st.GradNorm = float64(ts.Loss), float64(ts.GradNorm)
 	}
 	return st, nil
+}
+
+// microBatches splits the step's rows into the policy loss's inputs, cfg.MicroBatch
+// rows each (all rows if 0).
+func (r *RLOO) microBatches(ids, mask, action [][]int32, adv, old []float32) ([][]any, error) {
+	n, size := len(ids), r.cfg.MicroBatch
+	if size <= 0 || size > n {
+		size = n
+	}
+	if n%size != 0 {
+		return nil, fmt.Errorf("rl: %d rollouts do not split into micro-batches of %d", n, size)
+	}
+	var out [][]any
+	for s := 0; s < n; s += size {
+		e := s + size
+		out = append(out, []any{ids[s:e], model.Positions(mask[s:e]), mask[s:e], model.NextTokens(ids[s:e]),
+			model.NextTokens(action[s:e]), adv[s:e], old[s:e]})
+	}
+	return out, nil
 }
 
 // pad right-pads rollouts to one length.

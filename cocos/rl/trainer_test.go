@@ -1,6 +1,7 @@
 package rl
 
 import (
+	"math"
 	"testing"
 
 	"github.com/cocos-go/cocos/cocos/model"
@@ -27,7 +28,7 @@ func TestRLOOLearnsBandit(t *testing.T) {
 func learnBandit(t *testing.T, rcfg RLOOConfig) {
 	cfg := tinytest.Config(16, 32, 1)
 	policy, ref := tinytest.Model(t, cfg, 3, 0.02), tinytest.Model(t, cfg, 3, 0.02)
-	r := NewRLOO(policy, ref, rcfg)
+	r := mustRLOO(t, policy, ref, rcfg)
 	prompt := []int{5, 6, 7}
 	var first, last float64
 	for step := range 40 {
@@ -71,5 +72,41 @@ func learnBandit(t *testing.T, rcfg RLOOConfig) {
 	t.Logf("mean reward, first 5 steps %.3f, last 5 steps %.3f", first, last)
 	if !(last > 0.6 && last > first+0.25) {
 		t.Errorf("RLOO did not learn: mean reward %.3f -> %.3f", first, last)
+	}
+}
+
+func mustRLOO(t testing.TB, policy, ref *model.Model, cfg RLOOConfig) *RLOO {
+	t.Helper()
+	r, err := NewRLOO(policy, ref, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestMicroBatches: splitting a step's rollouts into micro-batches gives the
+// loss and gradient norm of the whole batch; a size that does not divide it
+// is refused.
+func TestMicroBatches(t *testing.T) {
+	cfg := tinytest.Config(16, 32, 1)
+	var rollouts []Rollout
+	for i := range 4 {
+		rollouts = append(rollouts, Rollout{IDs: []int32{5, 6, int32(i), 7}, Action: []int32{0, 0, 1, 1}, Reward: float64(i % 2)})
+	}
+	var stats []StepStats
+	for _, micro := range []int{0, 2} {
+		policy, ref := tinytest.Model(t, cfg, 3, 0.02), tinytest.Model(t, cfg, 4, 0.02)
+		st, err := mustRLOO(t, policy, ref, RLOOConfig{K: 2, Batch: 2, MicroBatch: micro}).Step(rollouts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stats = append(stats, st)
+	}
+	if math.Abs(stats[0].Loss-stats[1].Loss) > 1e-6 || math.Abs(stats[0].GradNorm-stats[1].GradNorm) > 1e-4*stats[0].GradNorm {
+		t.Errorf("whole batch %+v, micro-batches %+v", stats[0], stats[1])
+	}
+	policy, ref := tinytest.Model(t, cfg, 3, 0.02), tinytest.Model(t, cfg, 4, 0.02)
+	if _, err := mustRLOO(t, policy, ref, RLOOConfig{K: 2, Batch: 2, MicroBatch: 3}).Step(rollouts); err == nil {
+		t.Error("micro-batches of 3 over 4 rollouts were accepted")
 	}
 }

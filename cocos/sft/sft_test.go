@@ -67,14 +67,18 @@ func TestSFTLearns(t *testing.T) {
 		}
 	}
 	m := tinytest.Model(t, tinytest.Config(tok.VocabSize(), 64, 2), 1, 0.02)
-	tr := model.NewTrainer(m, optimizers.Adam().LearningRate(3e-3).WeightDecay(0.1).Done())
+	tr, err := model.NewTrainer(m, optimizers.Adam().LearningRate(3e-3).WeightDecay(0.1).Done(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ids, mask, loss := Batch(ts[:4], tok.PAD, 64)
 	var first, last float32
 	for step := range 25 {
-		l, err := tr.Step(ids, mask, loss)
+		st, err := tr.Step(model.NLLInputs(ids, mask, loss))
 		if err != nil {
 			t.Fatal(err)
 		}
+		l := st.Loss
 		if step == 0 {
 			first = l
 		}
