@@ -48,9 +48,7 @@ func ReadRecords(path string) ([]arrow.Record, error) {
 		if errors.Is(err, ErrTruncated) {
 			truncated = err
 		} else if err != nil {
-			for _, r := range recs {
-				r.Release()
-			}
+			releaseAll(recs)
 			return nil, err
 		}
 	}
@@ -84,9 +82,47 @@ func readPart(path string) ([]arrow.Record, error) {
 }
 
 // ReadRows reads every row at path (a part or a run directory) as Go
-// structs, with ReadRecords's handling of truncated parts.
+// structs, with ReadRecords's handling of truncated parts. A resumed
+// training run redoes the steps after its last checkpoint into a new part,
+// so when several parts hold rows of the same run and training step
+// (Step > 0), only the newest part's rows of that step are returned.
 func ReadRows(path string) ([]Row, error) {
-	recs, err := ReadRecords(path)
+	parts, err := Parts(path)
+	if err != nil {
+		return nil, err
+	}
+	type key struct {
+		run  string
+		step int64
+	}
+	var truncated error
+	perPart := make([][]Row, len(parts))
+	newest := map[key]int{}
+	for p, name := range parts {
+		rows, err := readRowsOfPart(name)
+		if errors.Is(err, ErrTruncated) {
+			truncated = err
+		} else if err != nil {
+			return nil, err
+		}
+		for _, r := range rows {
+			newest[key{r.Run, r.Step}] = p
+		}
+		perPart[p] = rows
+	}
+	var out []Row
+	for p, rows := range perPart {
+		for _, r := range rows {
+			if r.Step <= 0 || newest[key{r.Run, r.Step}] == p {
+				out = append(out, r)
+			}
+		}
+	}
+	return out, truncated
+}
+
+func readRowsOfPart(path string) ([]Row, error) {
+	recs, err := readPart(path)
 	var rows []Row
 	for _, rec := range recs {
 		if !rec.Schema().Equal(schema) {
@@ -103,4 +139,71 @@ func ReadRows(path string) ([]Row, error) {
 		rec.Release()
 	}
 	return rows, err
+}
+
+// Repair rewrites each truncated part at path (left by a killed writer)
+// with the complete record batches it holds, so the run directory reads
+// without ErrTruncated; it returns how many parts it repaired. Complete
+// batches are kept: nothing already flushed is lost.
+func Repair(path string) (int, error) {
+	parts, err := Parts(path)
+	if err != nil {
+		return 0, err
+	}
+	repaired := 0
+	for _, p := range parts {
+		recs, err := readPart(p)
+		if err == nil {
+			releaseAll(recs)
+			continue
+		}
+		if !errors.Is(err, ErrTruncated) {
+			return repaired, err
+		}
+		err = rewritePart(p, recs)
+		releaseAll(recs)
+		if err != nil {
+			return repaired, err
+		}
+		repaired++
+	}
+	return repaired, nil
+}
+
+// rewritePart writes recs to a new file and renames it over path.
+func rewritePart(path string, recs []arrow.Record) error {
+	tmp := path + ".repair"
+	f, err := os.Create(tmp)
+	if err != nil {
+		return fmt.Errorf("trajectory: repair %s: %w", path, err)
+	}
+	w := ipc.NewWriter(f, ipc.WithSchema(schema))
+	for _, r := range recs {
+		if err == nil {
+			err = w.Write(r)
+		}
+	}
+	if e := w.Close(); err == nil {
+		err = e
+	}
+	if e := f.Sync(); err == nil {
+		err = e
+	}
+	if e := f.Close(); err == nil {
+		err = e
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("trajectory: repair %s: %w", path, err)
+	}
+	return nil
+}
+
+func releaseAll(recs []arrow.Record) {
+	for _, r := range recs {
+		r.Release()
+	}
 }

@@ -209,3 +209,63 @@ func TestReadByApacheArrowJS(t *testing.T) {
 		}
 	}
 }
+
+// TestRepair: a part cut inside a batch is rewritten with its complete
+// batches, after which the directory reads cleanly; a second repair finds
+// nothing to do.
+func TestRepair(t *testing.T) {
+	dir := t.TempDir()
+	w, _ := CreatePart(dir)
+	w.BatchRows = 5
+	w.Write(sampleRows(15)...)
+	w.Close()
+	b, _ := os.ReadFile(w.Path())
+	os.WriteFile(w.Path(), b[:len(b)-200], 0o644)
+	if n, err := Repair(dir); n != 1 || err != nil {
+		t.Fatalf("Repair = %d, %v; want 1 part repaired", n, err)
+	}
+	got, err := ReadRows(dir)
+	if err != nil {
+		t.Fatalf("after repair: %v", err)
+	}
+	sameRows(t, got, sampleRows(15)[:10])
+	if n, err := Repair(dir); n != 0 || err != nil {
+		t.Errorf("second Repair = %d, %v", n, err)
+	}
+}
+
+// TestResumedStepsSupersede: a run killed after step 3 and resumed from its
+// checkpoint at step 2 redoes step 3 into a new part; reading returns steps
+// 1–2 from the first part and 3–4 from the second, once each, and keeps
+// evaluation rows (step 0) of both.
+func TestResumedStepsSupersede(t *testing.T) {
+	dir := t.TempDir()
+	write := func(steps []int64, label string) {
+		w, err := CreatePart(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range steps {
+			w.Write(Row{Run: "r", Step: s, ProblemID: label}, Row{Run: "r", Step: s, ProblemID: label, Sample: 1})
+		}
+		if label == "first" { // another run's step 3: not superseded by run r's
+			w.Write(Row{Run: "other", Step: 3, ProblemID: label})
+		}
+		w.Close()
+	}
+	write([]int64{0, 1, 2, 3}, "first")
+	write([]int64{0, 3, 4}, "resumed")
+	rows, err := ReadRows(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range rows {
+		got = append(got, fmt.Sprintf("%s/%d/%s", r.Run, r.Step, r.ProblemID))
+	}
+	want := []string{"r/0/first", "r/0/first", "r/1/first", "r/1/first", "r/2/first", "r/2/first", "other/3/first",
+		"r/0/resumed", "r/0/resumed", "r/3/resumed", "r/3/resumed", "r/4/resumed", "r/4/resumed"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("rows\n got %v\nwant %v", got, want)
+	}
+}
