@@ -163,3 +163,13 @@ func (r *Result) count() {
 
 // JSON renders the result as indented JSON.
 func (r Result) JSON() ([]byte, error) { return json.MarshalIndent(r, "", "  ") }
+
+// Outcomes lists each test's outcome as its sandbox.Outcome code, the form
+// trajectory rows store.
+func (r Result) Outcomes() []uint8 {
+	out := make([]uint8, len(r.Tests))
+	for i, t := range r.Tests {
+		out[i] = uint8(t.Outcome)
+	}
+	return out
+}

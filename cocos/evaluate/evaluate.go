@@ -88,10 +88,8 @@ func (r *Runner) runBatch(ctx context.Context, ps []data.Problem, turns int) ([]
 		}
 		for i, res := range results {
 			turn := metrics.Turn{Code: codes[i]}
-			outcomes := make([]uint8, len(res.Tests))
-			for k, tr := range res.Tests {
+			for _, tr := range res.Tests {
 				turn.Passed = append(turn.Passed, tr.Outcome == sandbox.Passed)
-				outcomes[k] = uint8(tr.Outcome)
 			}
 			rewards[i] = append(rewards[i], reward.Turn(res, r.Reward))
 			edit := math.NaN()
@@ -105,7 +103,7 @@ func (r *Runner) runBatch(ctx context.Context, ps []data.Problem, turns int) ([]
 			}
 			rows = append(rows, trajectory.Row{
 				Run: r.RunID, ProblemID: ps[i].ID, Turn: int32(t), Prompt: prompts[i], Response: gens[i].Text,
-				Code: codes[i], Passed: int32(res.Passed), Total: int32(res.Total), Outcomes: outcomes,
+				Code: codes[i], Passed: int32(res.Passed), Total: int32(res.Total), Outcomes: res.Outcomes(),
 				Reward: rewards[i][t-1], Return: reward.Accumulated(rewards[i], r.Gamma), LogProb: lp,
 				PromptTokens: int32(len(gens[i].PromptIDs)), ResponseTokens: int32(len(gens[i].NewIDs)),
 				EditRatio: edit, Model: r.ModelID, Method: r.Method, Gamma: r.Gamma,

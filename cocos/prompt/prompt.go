@@ -114,3 +114,17 @@ func Extract(response string) string {
 	}
 	return strings.Trim(s, "\n")
 }
+
+// Corpus is the text a from-scratch tokenizer for the suite learns from:
+// each task's turn-1 prompt, its reference solution ending in [DONE], and
+// its first wrong solution (what turn-2 prompts quote).
+func Corpus(tasks []data.Task) []string {
+	var texts []string
+	for _, tk := range tasks {
+		texts = append(texts, Builder{}.First(tk.Problem), tk.Code+"\n"+Done)
+		if len(tk.Wrong) > 0 {
+			texts = append(texts, tk.Wrong[0])
+		}
+	}
+	return texts
+}

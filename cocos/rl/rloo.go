@@ -36,6 +36,20 @@ func ParseMode(s string) (Mode, error) {
 	return 0, fmt.Errorf("rl: unknown mode %q (trajectory, turn2)", s)
 }
 
+// Objective is how a trajectory's turn rewards r_1 … r_T make its reward R.
+type Objective int
+
+const (
+	// Accumulated is CoCoS's R = γ^(T-1)·r_1 + Σ γ^(T-t)·(r_t − r_{t-1}).
+	Accumulated Objective = iota
+	// LastTurn is SCoRe stage I's R = r_T (turn 1 is held by Turn1KL).
+	LastTurn
+	// Shaped is SCoRe stage II's R = Σ r_t + α·(r_T − r_1).
+	Shaped
+)
+
+func (o Objective) String() string { return [...]string{"accumulated", "last-turn", "shaped"}[o] }
+
 // RLOOConfig holds CoCoS's RLOO settings; zero fields take the paper's
 // values (Table 8) where it gives them.
 type RLOOConfig struct {
@@ -53,9 +67,11 @@ type RLOOConfig struct {
 	// Turn1KL adds SCoRe stage I's penalty: this coefficient times the KL
 	// of the turn-1 tokens alone (0.25 in the released code), on top of Beta.
 	Turn1KL float64
-	// Alpha, when > 0, replaces the accumulated reward by SCoRe stage II's
-	// shaped reward r_1 + r_2 + Alpha·(r_2 − r_1), trained over both turns
-	// (Trajectory mode); SCoRe uses a large bonus, Alpha = 10 here.
+	// Objective is the trajectory reward R: CoCoS's accumulated reward
+	// (default), or SCoRe's stage I (LastTurn) or stage II (Shaped).
+	Objective Objective
+	// Alpha is the Shaped objective's improvement bonus; default 10 (SCoRe
+	// asks for a large one).
 	Alpha float64
 	// ClipNorm bounds the global gradient norm; default 1.0 (TRL's
 	// max_grad_norm), negative for none.
@@ -90,6 +106,9 @@ func (c RLOOConfig) Fill() RLOOConfig {
 	}
 	if c.Batch <= 0 {
 		c.Batch = 128 / c.K
+	}
+	if c.Alpha == 0 {
+		c.Alpha = 10
 	}
 	if c.ClipNorm == 0 {
 		c.ClipNorm = 1

@@ -100,3 +100,22 @@ func TestModeGradients(t *testing.T) {
 		}
 	}
 }
+
+// TestObjectives: R of the turn rewards (0.25, 1) under each objective.
+func TestObjectives(t *testing.T) {
+	turns := []float64{0.25, 1}
+	for _, c := range []struct {
+		cfg  RLOOConfig
+		want float64
+	}{
+		{RLOOConfig{}, 0.5*0.25 + 0.75},                       // CoCoS, γ = 0.5
+		{RLOOConfig{NoGamma: true}, 0.75},                     // γ = 0: the improvement only
+		{RLOOConfig{Objective: LastTurn}, 1},                  // SCoRe stage I
+		{RLOOConfig{Objective: Shaped}, 1.25 + 10*0.75},       // SCoRe stage II, α = 10
+		{RLOOConfig{Objective: Shaped, Alpha: 2}, 1.25 + 1.5}, // α = 2
+	} {
+		if got := c.cfg.Fill().trajectoryReward(turns); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("%v: R = %g, want %g", c.cfg.Objective, got, c.want)
+		}
+	}
+}

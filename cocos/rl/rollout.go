@@ -121,14 +121,19 @@ func (s *Sampler) turn1(problems []data.Problem, prompts []string, per int, gen 
 	return out, nil
 }
 
-// trajectoryReward is R: the accumulated reward, or SCoRe stage II's
-// shaped reward when Alpha is set.
+// trajectoryReward is R under the configured objective.
 func (c RLOOConfig) trajectoryReward(turns []float64) float64 {
-	if c.Alpha > 0 {
+	switch c.Objective {
+	case LastTurn:
+		return turns[len(turns)-1]
+	case Shaped:
 		return reward.Shaped(turns, c.Alpha)
 	}
 	return reward.Accumulated(turns, c.gamma())
 }
+
+// EffectiveGamma is γ as used: 0 with NoGamma.
+func (c RLOOConfig) EffectiveGamma() float64 { return c.gamma() }
 
 func (c RLOOConfig) gamma() float64 {
 	if c.NoGamma {

@@ -23,7 +23,9 @@ type Rollout struct {
 type StepStats struct {
 	MeanReward, MeanKL, Loss float64
 	GradNorm                 float64 // before clipping, in the last epoch
-	Advantages, KL           []float64
+	// Per rollout: leave-one-out advantage, sequence KL to the reference,
+	// and the policy's log-probability of the action tokens before the step.
+	Advantages, KL, LogProbs []float64
 }
 
 // RLOO trains a policy against a frozen reference with RLOO.
@@ -72,7 +74,7 @@ func (r *RLOO) Step(rollouts []Rollout) (StepStats, error) {
 	}
 	scores := make([]float64, len(rollouts))
 	old := make([]float32, len(rollouts))
-	st.KL = make([]float64, len(rollouts))
+	st.KL, st.LogProbs = make([]float64, len(rollouts)), make([]float64, len(rollouts))
 	for i, ro := range rollouts {
 		var seq, kl, kl1 float64
 		for j := 1; j < len(ids[i]); j++ { // token j's log-prob sits at j-1
@@ -85,7 +87,7 @@ func (r *RLOO) Step(rollouts []Rollout) (StepStats, error) {
 				kl1 += d
 			}
 		}
-		old[i], st.KL[i] = float32(seq), kl
+		old[i], st.KL[i], st.LogProbs[i] = float32(seq), kl, seq
 		// The sequence KL leaves the reward before the baseline; SCoRe
 		// stage I also penalises drifting on turn 1.
 		scores[i] = ro.Reward - r.cfg.Beta*kl - r.cfg.Turn1KL*kl1

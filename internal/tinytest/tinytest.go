@@ -11,18 +11,10 @@ import (
 	"github.com/cocos-go/cocos/data"
 )
 
-// Tokenizer trains a byte-level BPE of vocab ids on the tasks' turn-1
-// prompts, reference solutions (with [DONE]) and first wrong solutions.
+// Tokenizer trains a byte-level BPE of vocab ids on prompt.Corpus(tasks).
 func Tokenizer(t testing.TB, tasks []data.Task, vocab int) *tokenizer.Tokenizer {
 	t.Helper()
-	var texts []string
-	for _, tk := range tasks {
-		texts = append(texts, prompt.Builder{}.First(tk.Problem), tk.Code+"\n"+prompt.Done)
-		if len(tk.Wrong) > 0 {
-			texts = append(texts, tk.Wrong[0])
-		}
-	}
-	tok, err := tokenizer.Train(texts, tokenizer.TrainConfig{VocabSize: vocab})
+	tok, err := tokenizer.Train(prompt.Corpus(tasks), tokenizer.TrainConfig{VocabSize: vocab})
 	if err != nil {
 		t.Fatal(err)
 	}
