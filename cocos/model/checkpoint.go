@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
 )
@@ -61,6 +62,16 @@ func (m *Model) LoadCheckpoint(path string) error {
 	}
 	if _, err := checkpoints.Build(m.Ctx).Dir(path).Immediate().Done(); err != nil {
 		return fmt.Errorf("model: load checkpoint %s: %w", path, err)
+	}
+	// A checkpoint does not record which variables train: only the weights
+	// do, never optimiser moments, gradient accumulators or run counters.
+	weights := map[string]bool{}
+	for _, w := range m.Config.Weights() {
+		parts := strings.Split(w.Name, ".")
+		weights["/"+strings.Join(parts[:len(parts)-1], "/")+"\x00"+parts[len(parts)-1]] = true
+	}
+	for v := range m.Ctx.IterVariables() {
+		v.SetTrainable(weights[v.Scope()+"\x00"+v.Name()])
 	}
 	m.logits, m.logprobs, m.step = nil, nil, nil // compiled against the old values
 	return nil

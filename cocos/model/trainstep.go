@@ -163,7 +163,12 @@ func (t *Trainer) accumulator(ctx *context.Context, i int) *context.Variable {
 	}
 	if t.acc[i] == nil {
 		v := t.vars[i]
-		zeros := ctx.InAbsPath("/grad_accumulator" + v.Scope()).WithInitializer(func(g *Graph, s shapes.Shape) *Node {
+		scope := "/grad_accumulator" + v.Scope()
+		if a := ctx.GetVariableByScopeAndName(scope, v.Name()); a != nil { // from a checkpoint
+			t.acc[i] = a
+			return a
+		}
+		zeros := ctx.InAbsPath(scope).WithInitializer(func(g *Graph, s shapes.Shape) *Node {
 			return Zeros(g, s)
 		})
 		t.acc[i] = zeros.VariableWithShape(v.Name(), v.Shape()).SetTrainable(false)
