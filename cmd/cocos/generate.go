@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	"github.com/cocos-go/cocos/cocos/model"
-	"github.com/cocos-go/cocos/cocos/tokenizer"
 )
 
 func runGenerate(ctx context.Context, args []string) error {
@@ -33,30 +32,16 @@ func runGenerate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	local, err := (&model.Hub{}).Resolve(ctx, *dir)
+	m, tok, err := loadModel(ctx, backend, *dir)
 	if err != nil {
 		return fmt.Errorf("generate: %w", err)
 	}
-	m, err := model.Load(backend, local)
-	if err != nil {
-		return fmt.Errorf("generate: %w", err)
-	}
-	tok, err := tokenizer.LoadDir(local)
-	if err != nil {
-		return fmt.Errorf("generate: %w", err)
-	}
-	cfg := model.GenerateConfig{MaxNewTokens: *maxNew, Temperature: *temp, TopP: *topP, Seed: *seed, StopStrings: []string{}}
+	cfg := genConfig(tok, model.GenerateConfig{MaxNewTokens: *maxNew, Temperature: *temp, TopP: *topP, Seed: *seed, StopStrings: []string{}})
 	if *greedy {
 		cfg.Temperature = 0
 	}
 	if *stop != "" {
 		cfg.StopStrings = []string{*stop}
-	}
-	if tok.EOS >= 0 {
-		cfg.StopTokens = []int{tok.EOS}
-	}
-	if tok.PAD >= 0 {
-		cfg.PadToken = tok.PAD
 	}
 	gens, err := m.Generate(tok, []string{*prompt}, cfg)
 	if err != nil {

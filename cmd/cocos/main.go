@@ -24,7 +24,10 @@ var commands = map[string]command{
 	"exec":     {"judge one program against unit tests in the sandbox; prints JSON", runExec},
 	"data":     {"data sets: `cocos data stats`, `cocos data fetch NAME`", runData},
 	"generate": {"complete a prompt with a model directory", runGenerate},
-	"bench":    {"benchmarks: `cocos bench sandbox`", runBench},
+	"bench":    {"benchmarks: `cocos bench sandbox`, `cocos bench model`", runBench},
+	"init":     {"make a tiny from-scratch model directory (suite tokenizer, random weights)", runInit},
+	"train":    {"train: `cocos train sft|cocos|score|turn-rl --model DIR --out RUN`; the same command resumes", runTrain},
+	"eval":     {"multi-turn evaluation: Acc@t, Δ, unit-level changes, edit ratios, pass@k; Arrow rows", runEval},
 }
 
 func main() {

@@ -202,7 +202,10 @@ func TestRLResume(t *testing.T) {
 	run := func(ctx context.Context, dir string, policy *model.Model, onStep func(Progress)) (Summary, error) {
 		cfg := rlConfig(t, CoCoS, rl.Trajectory, dir, 4)
 		cfg.Run.OnStep, cfg.Run.ID = onStep, "run"
-		return (&RL{Policy: policy, Reference: f.model(t, 1), Tokenizer: f.tok, Judge: f.judge, Problems: problems, Config: cfg}).Run(ctx)
+		// A reference other than the policy: with a random policy every
+		// reward is 0, and the KL term alone makes the advantages (and so the
+		// updates) non-zero.
+		return (&RL{Policy: policy, Reference: f.model(t, 2), Tokenizer: f.tok, Judge: f.judge, Problems: problems, Config: cfg}).Run(ctx)
 	}
 	whole, wholeDir := f.model(t, 1), t.TempDir()
 	if _, err := run(context.Background(), wholeDir, whole, nil); err != nil {
@@ -218,6 +221,9 @@ func TestRLResume(t *testing.T) {
 		t.Fatalf("resume: %+v %v", sum, err)
 	}
 	sameWeights(t, whole, resumed)
+	if w0, w4 := weightsOf(t, f.model(t, 1)), weightsOf(t, whole); w0 == w4 {
+		t.Fatal("RL left the weights unchanged: the comparison cannot see a resume that loses steps")
+	}
 	a, errA := trajectory.ReadRows(filepath.Join(wholeDir, "trajectories"))
 	b, errB := trajectory.ReadRows(filepath.Join(dir, "trajectories"))
 	if errA != nil || errB != nil {
@@ -236,4 +242,19 @@ func rowKeys(rows []trajectory.Row) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// weightsOf is a fingerprint of a model's weights.
+func weightsOf(t *testing.T, m *model.Model) string {
+	ws, err := m.Weights()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, x := range ws {
+		for i, v := range x.Data {
+			sum += float64(v) * float64(i%7+1)
+		}
+	}
+	return fmt.Sprintf("%.9g", sum)
 }

@@ -61,6 +61,9 @@ func readPart(path string) ([]arrow.Record, error) {
 		return nil, fmt.Errorf("trajectory: %w", err)
 	}
 	defer f.Close()
+	if st, err := f.Stat(); err == nil && st.Size() == 0 {
+		return nil, nil // created by a writer killed before its first batch
+	}
 	rd, err := ipc.NewReader(f)
 	if err != nil {
 		return nil, fmt.Errorf("trajectory: %s is not an Arrow IPC stream: %w", path, err)

@@ -269,3 +269,23 @@ func TestResumedStepsSupersede(t *testing.T) {
 		t.Errorf("rows\n got %v\nwant %v", got, want)
 	}
 }
+
+// TestEmptyPart: a part whose writer was killed before its first batch is
+// empty; it reads as no rows and needs no repair.
+func TestEmptyPart(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := CreatePart(dir); err != nil {
+		t.Fatal(err)
+	}
+	w, _ := CreatePart(dir)
+	w.Write(sampleRows(3)...)
+	w.Close()
+	if n, err := Repair(dir); n != 0 || err != nil {
+		t.Errorf("Repair = %d, %v", n, err)
+	}
+	rows, err := ReadRows(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sameRows(t, rows, sampleRows(3))
+}

@@ -1,0 +1,167 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/cocos-go/cocos/cocos/evaluate"
+	"github.com/cocos-go/cocos/cocos/metrics"
+	"github.com/cocos-go/cocos/cocos/model"
+	"github.com/cocos-go/cocos/cocos/prompt"
+	"github.com/cocos-go/cocos/data"
+	"github.com/cocos-go/cocos/data/trajectory"
+	"github.com/cocos-go/cocos/sandbox"
+)
+
+func runEval(ctx context.Context, args []string) error {
+	fs := newFlags("eval", "eval --model DIR [--dataset suite|mbpp|humaneval|odex] [--turns T] [--out DIR] [flags]",
+		"Multi-turn self-correction evaluation: greedy decoding (or --samples n at --temperature for pass@k),\n"+
+			"each turn judged in the sandbox; prints the paper's table and writes one Arrow row per problem and turn.")
+	modelDir := fs.String("model", "", "model directory or Hugging Face id (required)")
+	problems := addProblemFlags(fs, "test")
+	turns := fs.Int("turns", 2, "turns per problem (1 to 5 in the paper)")
+	out := fs.String("out", "", "directory to add the trajectories to as an Arrow part (default: none)")
+	method := fs.String("method", "", "label of the rows and table (default: the model)")
+	maxNew := fs.Int("max-new-tokens", 512, "most new tokens per turn")
+	batch := fs.Int("batch", 16, "prompts per generation call")
+	samples := fs.Int("samples", 1, "trajectories per problem; above 1 they are sampled and pass@k is printed")
+	temperature := fs.Float64("temperature", 0.9, "sampling temperature when --samples > 1")
+	seed := fs.Uint64("seed", 1, "sampling seed")
+	fewShot := fs.Bool("few-shot", false, "prefix MBPP's 3 prompt-split problems (section 4, for pre-trained models; needs --data)")
+	backendName := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else go)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if err := requireFlag("model", *modelDir); err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	ps, err := problems.load()
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	backend, err := model.NewBackend(*backendName)
+	if err != nil {
+		return err
+	}
+	m, tok, err := loadModel(ctx, backend, *modelDir)
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	judge, err := sandbox.New(sandbox.Config{})
+	if err != nil {
+		return err
+	}
+	defer judge.Close()
+	if *method == "" {
+		*method = *modelDir
+	}
+	r := &evaluate.Runner{Model: m, Tokenizer: tok, Judge: judge, Batch: *batch, RunID: *method, ModelID: *modelDir, Method: *method,
+		Generate: genConfig(tok, model.GenerateConfig{MaxNewTokens: *maxNew})}
+	if *fewShot {
+		if r.Prompts.FewShot, err = fewShotPrefix(problems); err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+	}
+	var runs [][]metrics.Trajectory
+	var rows []trajectory.Row
+	for s := range *samples {
+		if *samples > 1 {
+			r.Generate.Temperature, r.Generate.Seed = *temperature, *seed+uint64(s)
+		}
+		res, err := r.Run(ctx, ps, *turns)
+		if err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+		runs, rows = append(runs, res.Trajectories), append(rows, res.Rows...)
+	}
+	if *out != "" {
+		if err := writeRows(*out, rows); err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+	}
+	fmt.Print(report(*method, runs, *turns))
+	return nil
+}
+
+// fewShotPrefix is section 4's prefix from MBPP's prompt split.
+func fewShotPrefix(p *problemFlags) (string, error) {
+	dir, err := data.ResolveDir(*p.dir)
+	if err != nil {
+		return "", err
+	}
+	all, err := data.Load(dir, "mbpp")
+	if err != nil {
+		return "", err
+	}
+	return prompt.FewShotPrefix(data.Splits(all, "prompt")[:3]), nil
+}
+
+// writeRows adds rows to dir as a new Arrow part.
+func writeRows(dir string, rows []trajectory.Row) error {
+	w, err := trajectory.CreatePart(dir)
+	if err != nil {
+		return err
+	}
+	if err := w.Write(rows...); err != nil {
+		w.Close()
+		return err
+	}
+	return w.Close()
+}
+
+// report prints the paper's tables for one or more runs over the same
+// problems: accuracy and changes from turn 1 to each later turn, unit-level
+// changes, Figure 2's edit-ratio histogram and, for several samples, pass@k.
+func report(method string, runs [][]metrics.Trajectory, turns int) string {
+	var b strings.Builder
+	ts := runs[0]
+	var rows []metrics.Row
+	for t := 2; t <= turns; t++ {
+		rows = append(rows, metrics.Summarize(fmt.Sprintf("%s t1→t%d", short(method), t), ts, 1, t))
+	}
+	if turns == 1 {
+		rows = append(rows, metrics.Summarize(short(method), ts, 1, 1))
+	}
+	b.WriteString(metrics.Table(rows))
+	if turns >= 2 {
+		up, down := metrics.UnitChanges(ts, 1, 2)
+		fmt.Fprintf(&b, "\nunit tests t1→t2: fail→pass %.1f%%, pass→fail %.1f%%\n", 100*up, 100*down)
+		ratios := metrics.EditRatios(ts, 1, 2)
+		fmt.Fprintf(&b, "edit ratio t1→t2 (1 = unchanged) over %d incorrect turn-2 samples (Figure 2), 10 bins from 0: %v\n", len(ratios), metrics.Histogram(ratios, 10))
+	}
+	if len(runs) > 1 {
+		b.WriteString(passAtK(runs, turns))
+	}
+	return b.String()
+}
+
+// passAtK prints pass@k per turn for k = 1 and the number of samples.
+func passAtK(runs [][]metrics.Trajectory, turns int) string {
+	var b strings.Builder
+	n := len(runs)
+	for t := 1; t <= turns; t++ {
+		for _, k := range []int{1, n} {
+			var sum float64
+			for p := range runs[0] {
+				c := 0
+				for _, run := range runs {
+					if run[p][t-1].Correct() {
+						c++
+					}
+				}
+				sum += metrics.PassAtK(n, c, k)
+			}
+			fmt.Fprintf(&b, "turn %d pass@%d %.1f%%\n", t, k, 100*sum/float64(len(runs[0])))
+		}
+	}
+	return b.String()
+}
+
+// short trims a label to the table's column.
+func short(s string) string {
+	if len(s) > 10 {
+		return "…" + s[len(s)-9:]
+	}
+	return s
+}

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/cocos-go/cocos/cocos/model"
+	"github.com/cocos-go/cocos/data/trajectory"
+)
+
+// cocos runs the command in dir and returns its stdout.
+func cocos(t *testing.T, bin, dir string, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	cmd.Dir = dir
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("cocos %s: %v\n%s%s", strings.Join(args, " "), err, out, stderr.String())
+	}
+	return string(out)
+}
+
+// TestTrainCommands: a short `cocos train` of each trainer, from a model
+// `cocos init` makes, writes checkpoints, exported models and Arrow
+// trajectories; `cocos eval` prints the paper's table and writes rows.
+func TestTrainCommands(t *testing.T) {
+	bin, dir := buildCocos(t), t.TempDir()
+	cocos(t, bin, dir, "init", "--preset", "tiny", "--out", "tiny")
+	cocos(t, bin, dir, "train", "sft", "--model", "tiny", "--out", "sft", "--steps", "2", "--batch", "2", "--limit", "8",
+		"--lr", "1e-3", "--eval", "2", "--eval-max-new-tokens", "8", "--quiet")
+	runDirOK(t, filepath.Join(dir, "sft"), 2, 2*2, "eval")
+	rl := []string{"--model", "sft/model", "--steps", "1", "--batch", "1", "--max-new-tokens", "8", "--limit", "4", "--eval", "0", "--quiet"}
+	for _, c := range []struct {
+		out    string
+		args   []string
+		method string
+	}{
+		{"cocos", []string{"cocos"}, "cocos"},
+		{"cocos-turn2", []string{"cocos", "--mode", "turn2"}, "cocos"},
+		{"score-1", []string{"score", "--stage", "1"}, "score-1"},
+		{"score-2", []string{"score", "--stage", "2"}, "score-2"},
+		{"turn-rl", []string{"turn-rl"}, "turn-rl"},
+	} {
+		args := append(append([]string{"train"}, c.args...), append(rl, "--out", c.out)...)
+		cocos(t, bin, dir, args...)
+		runDirOK(t, filepath.Join(dir, c.out), 1, 1*2*2, c.method)
+	}
+	out := cocos(t, bin, dir, "eval", "--model", "cocos/best", "--limit", "2", "--max-new-tokens", "8", "--out", "eval")
+	if !strings.Contains(out, "Acc@t1") || !strings.Contains(out, "Δi→c") {
+		t.Errorf("eval printed no table:\n%s", out)
+	}
+	if rows, err := trajectory.ReadRows(filepath.Join(dir, "eval")); err != nil || len(rows) != 2*2 {
+		t.Errorf("eval rows: %d, %v", len(rows), err)
+	}
+}
+
+// runDirOK checks a finished run: its last checkpoint, its final model and
+// rows rows of method.
+func runDirOK(t *testing.T, dir string, steps, rows int, method string) {
+	t.Helper()
+	for _, p := range []string{filepath.Join("checkpoints", stepName(steps)), filepath.Join("model", "model.safetensors"), filepath.Join("model", "tokenizer.json")} {
+		if _, err := os.Stat(filepath.Join(dir, p)); err != nil {
+			t.Errorf("%s: missing %s", dir, p)
+		}
+	}
+	got, err := trajectory.ReadRows(filepath.Join(dir, "trajectories"))
+	if err != nil || len(got) != rows {
+		t.Fatalf("%s: %d trajectory rows (%v), want %d", dir, len(got), err, rows)
+	}
+	for _, r := range got {
+		if r.Method != method {
+			t.Fatalf("%s: row of method %q, want %q", dir, r.Method, method)
+		}
+	}
+}
+
+func stepName(n int) string { return fmt.Sprintf("step-%08d", n) }
+
+// TestTrainKilledResumes: `cocos train sft` killed with SIGKILL after its
+// checkpoint at step 2 resumes when the same command runs again, and ends
+// with the weights of an uninterrupted run.
+func TestTrainKilledResumes(t *testing.T) {
+	bin, dir := buildCocos(t), t.TempDir()
+	cocos(t, bin, dir, "init", "--preset", "tiny", "--out", "tiny")
+	args := func(out string) []string {
+		return []string{"train", "sft", "--model", "tiny", "--out", out, "--steps", "6", "--batch", "2", "--limit", "16",
+			"--lr", "1e-3", "--save-every", "2", "--eval", "0", "--quiet"}
+	}
+	cocos(t, bin, dir, args("whole")...)
+	cmd := exec.Command(bin, args("killed")...)
+	cmd.Dir = dir
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	first := filepath.Join(dir, "killed", "checkpoints", stepName(2))
+	deadline := time.Now().Add(5 * time.Minute)
+	for _, err := os.Stat(first); err != nil; _, err = os.Stat(first) {
+		if time.Now().After(deadline) {
+			t.Fatal("no checkpoint at step 2")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	if _, err := os.Stat(filepath.Join(dir, "killed", "model")); err == nil {
+		t.Fatal("the run finished before it was killed: the test saw no resume")
+	}
+	out := cocos(t, bin, dir, args("killed")...)
+	if !strings.Contains(out, "resumed at 2") && !strings.Contains(out, "resumed at 4") {
+		t.Errorf("second run did not resume from a checkpoint: %s", out)
+	}
+	backend, _ := model.NewBackend("go")
+	a, errA := model.Load(backend, filepath.Join(dir, "whole", "model"))
+	b, errB := model.Load(backend, filepath.Join(dir, "killed", "model"))
+	if errA != nil || errB != nil {
+		t.Fatal(errA, errB)
+	}
+	wa, _ := a.Weights()
+	wb, _ := b.Weights()
+	for name, x := range wa {
+		for i, v := range x.Data {
+			if v != wb[name].Data[i] {
+				t.Fatalf("%s[%d]: %g uninterrupted, %g killed and resumed", name, i, v, wb[name].Data[i])
+			}
+		}
+	}
+}
