@@ -139,20 +139,9 @@ func report(method string, runs [][]metrics.Trajectory, turns int) string {
 // passAtK prints pass@k per turn for k = 1 and the number of samples.
 func passAtK(runs [][]metrics.Trajectory, turns int) string {
 	var b strings.Builder
-	n := len(runs)
 	for t := 1; t <= turns; t++ {
-		for _, k := range []int{1, n} {
-			var sum float64
-			for p := range runs[0] {
-				c := 0
-				for _, run := range runs {
-					if run[p][t-1].Correct() {
-						c++
-					}
-				}
-				sum += metrics.PassAtK(n, c, k)
-			}
-			fmt.Fprintf(&b, "turn %d pass@%d %.1f%%\n", t, k, 100*sum/float64(len(runs[0])))
+		for _, k := range []int{1, len(runs)} {
+			fmt.Fprintf(&b, "turn %d pass@%d %.1f%%\n", t, k, 100*metrics.PassAtKRuns(runs, t, k))
 		}
 	}
 	return b.String()

@@ -165,3 +165,23 @@ func Table(rows []Row) string {
 	}
 	return b.String()
 }
+
+// PassAtKRuns is pass@k at turn t over n sampled runs of the same problems
+// (runs[i][p] is run i's trajectory of problem p): the mean over problems of
+// PassAtK(n, c, k), c being the runs correct at turn t.
+func PassAtKRuns(runs [][]Trajectory, t, k int) float64 {
+	if len(runs) == 0 || len(runs[0]) == 0 {
+		return 0
+	}
+	var sum float64
+	for p := range runs[0] {
+		c := 0
+		for _, run := range runs {
+			if run[p][t-1].Correct() {
+				c++
+			}
+		}
+		sum += PassAtK(len(runs), c, k)
+	}
+	return sum / float64(len(runs[0]))
+}

@@ -79,3 +79,23 @@ func TestPassAtK(t *testing.T) {
 
 // round1 gives a fraction as a percentage to one decimal.
 func round1(x float64) float64 { return math.Round(x*1000) / 10 }
+
+// TestPassAtKRuns: three sampled runs of two problems. Problem a is right
+// at turn 1 in one run of three, b in none: pass@1 = (1/3 + 0)/2; at turn 2
+// a is right in all three and b in two: pass@2 = (1 + 1)/2.
+func TestPassAtKRuns(t *testing.T) {
+	ok, bad := Turn{Passed: []bool{true}}, Turn{Passed: []bool{false}}
+	runs := [][]Trajectory{
+		{{ok, ok}, {bad, ok}},
+		{{bad, ok}, {bad, ok}},
+		{{bad, ok}, {bad, bad}},
+	}
+	for _, c := range []struct {
+		turn, k int
+		want    float64
+	}{{1, 1, 1.0 / 6}, {1, 3, 0.5}, {2, 1, (1 + 2.0/3) / 2}, {2, 2, 1}} {
+		if got := PassAtKRuns(runs, c.turn, c.k); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("turn %d pass@%d = %v, want %v", c.turn, c.k, got, c.want)
+		}
+	}
+}
