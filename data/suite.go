@@ -33,6 +33,10 @@ type SuiteConfig struct {
 	// TestFraction is the share of parameter keys reserved for the test
 	// split. Default 0.15.
 	TestFraction float64
+	// MaxLevel keeps only the families of at most this difficulty level
+	// (1 to 3); default 3, all of them. A model trained from scratch on a
+	// CPU in minutes learns level 1 and 2 families.
+	MaxLevel int
 }
 
 func (c *SuiteConfig) fill() {
@@ -47,6 +51,9 @@ func (c *SuiteConfig) fill() {
 	}
 	if c.TestFraction <= 0 {
 		c.TestFraction = 0.15
+	}
+	if c.MaxLevel <= 0 {
+		c.MaxLevel = 3
 	}
 }
 
@@ -63,9 +70,23 @@ func Suite(cfg SuiteConfig) []Task {
 	// of times, so that no family's few parameters flood a split.
 	repeats := map[string]int{"train": 6, "test": 2}
 	seen := map[string]int{}
+	var fams []family
+	for _, f := range families {
+		if f.level <= cfg.MaxLevel {
+			fams = append(fams, f)
+		}
+	}
 	var out []Task
-	for tries := 0; (want["train"] > 0 || want["test"] > 0) && tries < 200*(cfg.Train+cfg.Test); tries++ {
-		fam := families[r.IntN(len(families))]
+	// With few families the keys may run out first: then each key may come
+	// back once more, and again (the default suite fills on the first pass).
+	for tries, extra := 0, 0; want["train"] > 0 || want["test"] > 0; tries++ {
+		if tries == 200*(cfg.Train+cfg.Test) {
+			if extra++; extra > 4 {
+				break
+			}
+			tries = 0
+		}
+		fam := fams[r.IntN(len(fams))]
 		s := fam.gen(r)
 		key := fam.name + "(" + s.params + ")"
 		split := keySplit(key, cfg.Seed, cfg.TestFraction)
@@ -78,7 +99,7 @@ func Suite(cfg SuiteConfig) []Task {
 		}
 		fn := s.names[r.IntN(len(s.names))]
 		text := s.texts[r.IntN(len(s.texts))]
-		if seen[key] >= repeats[split] {
+		if seen[key] >= repeats[split]+extra {
 			continue
 		}
 		seen[key]++

@@ -76,3 +76,24 @@ func TestSuiteInSandbox(t *testing.T) {
 	}
 	t.Logf("%d tasks, %d jobs judged in %v", len(tasks), len(jobs), time.Since(start).Round(time.Millisecond))
 }
+
+// TestSuiteMaxLevel: a suite of the easier families only still fills both
+// splits with disjoint keys.
+func TestSuiteMaxLevel(t *testing.T) {
+	for _, level := range []int{1, 2} {
+		tasks := Suite(SuiteConfig{MaxLevel: level})
+		keys := map[string]string{}
+		for _, tk := range tasks {
+			if tk.Level > level {
+				t.Fatalf("MaxLevel %d: %s has level %d", level, tk.ID, tk.Level)
+			}
+			if s, ok := keys[tk.Key]; ok && s != tk.Split {
+				t.Fatalf("MaxLevel %d: key %s in both splits", level, tk.Key)
+			}
+			keys[tk.Key] = tk.Split
+		}
+		if tr, te := len(SuiteProblems(tasks, "train")), len(SuiteProblems(tasks, "test")); tr != 2000 || te != 200 {
+			t.Errorf("MaxLevel %d: %d train, %d test tasks", level, tr, te)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"sort"
 	"time"
 
 	"github.com/cocos-go/cocos/cocos/metrics"
@@ -113,4 +114,34 @@ func (r *Runner) runBatch(ctx context.Context, ps []data.Problem, turns int) ([]
 		}
 	}
 	return trajs, rows, nil
+}
+
+// Trajectories rebuilds the metrics' view of evaluation rows (read back
+// from the Arrow store): one trajectory per problem, in order of first
+// appearance, its turns in turn order. Rows of one run and method only.
+func Trajectories(rows []trajectory.Row) []metrics.Trajectory {
+	index := map[string]int{}
+	var out []metrics.Trajectory
+	var turns [][]trajectory.Row
+	for _, r := range rows {
+		i, ok := index[r.ProblemID]
+		if !ok {
+			i = len(turns)
+			index[r.ProblemID] = i
+			turns = append(turns, nil)
+		}
+		turns[i] = append(turns[i], r)
+	}
+	for _, rs := range turns {
+		sort.Slice(rs, func(a, b int) bool { return rs[a].Turn < rs[b].Turn })
+		tr := make(metrics.Trajectory, len(rs))
+		for k, r := range rs {
+			tr[k].Code = r.Code
+			for _, o := range r.Outcomes {
+				tr[k].Passed = append(tr[k].Passed, sandbox.Outcome(o) == sandbox.Passed)
+			}
+		}
+		out = append(out, tr)
+	}
+	return out
 }

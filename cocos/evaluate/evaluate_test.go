@@ -2,6 +2,7 @@ package evaluate
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"path/filepath"
 	"strings"
@@ -66,5 +67,9 @@ func TestRunThreeTurns(t *testing.T) {
 	back, err := trajectory.ReadRows(path)
 	if err != nil || len(back) != len(res.Rows) || back[5].Code != res.Rows[5].Code {
 		t.Errorf("Arrow round trip: %d rows, %v", len(back), err)
+	}
+	rebuilt := Trajectories(back)
+	if fmt.Sprint(rebuilt) != fmt.Sprint(res.Trajectories) {
+		t.Errorf("trajectories rebuilt from rows differ:\n%v\n%v", rebuilt, res.Trajectories)
 	}
 }

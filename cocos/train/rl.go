@@ -175,8 +175,8 @@ func (t *RL) rows(samples []rl.Sample, st rl.StepStats, r *run, cfg RLConfig, se
 }
 
 // fixedTurn1 is Turn-RL's pre-sampled turn 1: drawn once from the initial
-// policy (at the rollout temperature) and kept in the run directory, so a
-// resumed run trains on the same set.
+// policy (at the rollout temperature) for every problem the run will visit,
+// and kept in the run directory, so a resumed run trains on the same set.
 func (t *RL) fixedTurn1(cfg RLConfig, s *rl.Sampler) (map[string]string, error) {
 	path := filepath.Join(cfg.Run.Dir, "turn1.json")
 	if b, err := os.ReadFile(path); err == nil {
@@ -186,8 +186,19 @@ func (t *RL) fixedTurn1(cfg RLConfig, s *rl.Sampler) (map[string]string, error) 
 		}
 		return fixed, nil
 	}
-	prompts := make([]string, len(t.Problems))
-	for i, p := range t.Problems {
+	// Only the problems the run's batches will visit need a turn 1.
+	var used []data.Problem
+	seen := map[int]bool{}
+	for step := range cfg.RLOO.Steps {
+		for _, i := range batchAt(len(t.Problems), cfg.RLOO.Batch, cfg.Run.Seed, step) {
+			if !seen[i] {
+				seen[i] = true
+				used = append(used, t.Problems[i])
+			}
+		}
+	}
+	prompts := make([]string, len(used))
+	for i, p := range used {
 		prompts[i] = t.Prompts.First(p)
 	}
 	gen := model.GenerateConfig{MaxNewTokens: cfg.MaxNewTokens, Temperature: cfg.RLOO.Temperature,
@@ -202,7 +213,7 @@ func (t *RL) fixedTurn1(cfg RLConfig, s *rl.Sampler) (map[string]string, error) 
 			return nil, fmt.Errorf("train: Turn-RL turn 1: %w", err)
 		}
 		for i, g := range gens {
-			fixed[t.Problems[start+i].ID] = g.Text
+			fixed[used[start+i].ID] = g.Text
 		}
 	}
 	return fixed, writeJSONAtomic(path, fixed)

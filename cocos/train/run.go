@@ -8,6 +8,7 @@ package train
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -99,12 +100,14 @@ type run struct {
 	winSum  float64
 	winN    int
 	traj    *trajectory.Writer
+	log     *os.File // progress.jsonl
 	bar     *bar
 	started time.Time
 }
 
 const (
 	checkpointsDir  = "checkpoints"
+	progressFile    = "progress.jsonl"
 	trajectoriesDir = "trajectories"
 	bestDir         = "best"
 	finalDir        = "model"
@@ -138,6 +141,10 @@ func openRun(m *model.Model, tok *tokenizer.Tokenizer, cfg RunConfig, steps int)
 		}
 	}
 	if r.traj, err = trajectory.CreatePart(tdir); err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	if r.log, err = os.OpenFile(filepath.Join(cfg.Dir, progressFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644); err != nil {
+		r.traj.Close()
 		return nil, fmt.Errorf("train: %w", err)
 	}
 	r.bar = newBar(cfg.Progress, steps)
@@ -235,6 +242,9 @@ func (r *run) done(p Progress, reward float64, hasReward bool) {
 	p.Elapsed = time.Since(r.started)
 	p.StepsPerSec = float64(r.step-r.resumed) / p.Elapsed.Seconds()
 	r.bar.update(p)
+	if b, err := json.Marshal(p); err == nil {
+		r.log.Write(append(b, '\n')) // best effort: the checkpoint, not this log, is the run's state
+	}
 	if r.cfg.OnStep != nil {
 		r.cfg.OnStep(p)
 	}
@@ -333,6 +343,7 @@ func (r *run) finish() (Summary, error) {
 	r.bar.finish()
 	s := Summary{Steps: r.step, Resumed: r.resumed, BestReward: r.best, BestStep: r.bestAt, Dir: r.cfg.Dir}
 	err := r.traj.Close()
+	r.log.Close()
 	if err == nil {
 		err = r.export(filepath.Join(r.cfg.Dir, finalDir))
 	}
@@ -344,4 +355,35 @@ func (r *run) finish() (Summary, error) {
 func (r *run) abort() {
 	r.bar.finish()
 	r.traj.Close()
+	r.log.Close()
+}
+
+// ReadProgress reads the per-step reports of the run at dir
+// (progress.jsonl), one per step: a step redone after a resume is reported
+// as its last run.
+func ReadProgress(dir string) ([]Progress, error) {
+	b, err := os.ReadFile(filepath.Join(dir, progressFile))
+	if err != nil {
+		return nil, fmt.Errorf("train: %w", err)
+	}
+	byStep := map[int]Progress{}
+	for i, line := range strings.Split(string(b), "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		var p Progress
+		if err := json.Unmarshal([]byte(line), &p); err != nil {
+			if i == strings.Count(string(b), "\n") { // a last line cut by a kill
+				break
+			}
+			return nil, fmt.Errorf("train: %s line %d: %w", filepath.Join(dir, progressFile), i+1, err)
+		}
+		byStep[p.Step] = p
+	}
+	out := make([]Progress, 0, len(byStep))
+	for _, p := range byStep {
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Step < out[j].Step })
+	return out, nil
 }

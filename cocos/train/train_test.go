@@ -123,6 +123,10 @@ func TestSFTResume(t *testing.T) {
 	if err != nil || len(rows) != 4 || rows[0].Step != 4 || rows[0].Method != "eval" {
 		t.Errorf("evaluation trajectories: %d rows, %v", len(rows), err)
 	}
+	progress, err := ReadProgress(dir)
+	if err != nil || len(progress) != 4 || progress[3].Step != 4 || progress[2].Resumed != 2 {
+		t.Errorf("progress log: %+v, %v; want steps 1-4 once each, step 3 from the resumed run", progress, err)
+	}
 	if _, err := model.Load(resumed.Backend, filepath.Join(dir, "model")); err != nil {
 		t.Errorf("exported model does not load: %v", err)
 	}

@@ -1,0 +1,58 @@
+// Package demo runs the whole CoCoS pipeline on the built-in task suite,
+// sized for a 2-core CPU: a tiny model from scratch → boost SFT → CoCoS and
+// Turn-RL → multi-turn evaluation of the three → the paper's tables and an
+// HTML report. Every stage resumes: running it again on the same directory
+// continues where it stopped.
+package demo
+
+import (
+	"io"
+
+	"github.com/cocos-go/cocos/cocos/model"
+	"github.com/cocos-go/cocos/cocos/rl"
+	"github.com/cocos-go/cocos/cocos/train"
+	"github.com/cocos-go/cocos/data"
+)
+
+// Config sizes a demo run; Default is the embedded default.
+type Config struct {
+	Dir  string // run directory (required)
+	Seed uint64 // seeds data order, sampling and initial weights; default 1
+	// Model is the architecture; its VocabSize is the suite tokenizer's.
+	Model model.Config
+	Suite data.SuiteConfig
+	SFT   train.SFTConfig
+	// RL is CoCoS's RLOO (trajectory mode, as the paper); Turn-RL takes the
+	// same sizes in its own mode.
+	RL           rl.RLOOConfig
+	MaxNewTokens int // per turn, training and evaluation
+	EvalTurns    int // default 5 (the 2-turn table is its first two turns: greedy decoding)
+	EvalProblems int // first N of the suite's test split; 0: all
+	Progress     io.Writer
+}
+
+// Default is the demo of README's first command: about 10 minutes on a
+// 2-core CPU with the SimpleGo backend (docs/demo.md has the sizing).
+func Default() Config {
+	return Config{
+		Seed: 1,
+		Model: model.Config{ModelType: "qwen2", HiddenSize: 64, IntermediateSize: 128, NumHiddenLayers: 2,
+			NumAttentionHeads: 2, NumKeyValueHeads: 1, HiddenAct: "silu", RopeTheta: 10000, RMSNormEps: 1e-6,
+			VocabSize: 1024, TieWordEmbeddings: true, MaxPositionEmbeddings: 1024},
+		Suite:        data.SuiteConfig{},
+		SFT:          train.SFTConfig{Steps: 150, Batch: 16, LR: 3e-3, Warmup: 8, MaxLen: 512},
+		RL:           rl.RLOOConfig{K: 2, Batch: 8, Steps: 20, LR: 2e-4},
+		MaxNewTokens: 64,
+		EvalTurns:    5,
+	}
+}
+
+// Reduced is Default cut to a few steps and problems: the same code path,
+// for CI.
+func Reduced() Config {
+	c := Default()
+	c.SFT.Steps, c.SFT.Batch, c.SFT.Warmup = 4, 8, 1
+	c.RL.Steps, c.RL.Batch = 2, 2
+	c.MaxNewTokens, c.EvalTurns, c.EvalProblems = 24, 3, 8
+	return c
+}

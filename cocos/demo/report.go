@@ -1,0 +1,150 @@
+package demo
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"github.com/cocos-go/cocos/cocos/evaluate"
+	"github.com/cocos-go/cocos/cocos/metrics"
+	"github.com/cocos-go/cocos/cocos/report"
+	"github.com/cocos-go/cocos/cocos/train"
+	"github.com/cocos-go/cocos/data/trajectory"
+)
+
+// Report builds the demo's report from its run directory alone: training
+// curves from each run's progress log, the evaluations from their Arrow
+// trajectories.
+func Report(dir string) (report.Page, error) {
+	p := report.Page{Title: "CoCoS demo — " + filepath.Base(dir)}
+	evals := map[string][]metrics.Trajectory{}
+	var names []string
+	for _, m := range methods {
+		rows, err := trajectory.ReadRows(filepath.Join(dir, "eval", m.Name))
+		if err != nil {
+			return p, fmt.Errorf("demo report: %w", err)
+		}
+		evals[m.Name] = evaluate.Trajectories(rows)
+		names = append(names, m.Name)
+	}
+	p.Sections = append(p.Sections, results(names, evals), training(dir), turnwise(names, evals), editRatios(names, evals))
+	return p, nil
+}
+
+func pct(x float64) string { return fmt.Sprintf("%.1f", 100*x) }
+
+// results is the paper's table over turns 1→2 and 1→T.
+func results(names []string, evals map[string][]metrics.Trajectory) report.Section {
+	t := &report.Table{Header: []string{"model", "turns", "Acc@t1", "Acc@t2", "Δi→c", "Δc→i", "Δ"}}
+	for _, n := range names {
+		ts := evals[n]
+		last := len(ts[0])
+		for _, t2 := range []int{2, last} {
+			r := metrics.Summarize(n, ts, 1, t2)
+			t.Rows = append(t.Rows, []string{n, fmt.Sprintf("1→%d", t2), pct(r.Acc1), pct(r.Acc2), pct(r.IToC), pct(r.CToI), pct(r.Delta)})
+		}
+	}
+	return report.Section{Heading: "Results on the suite's test split (%)", Table: t,
+		Text: "Greedy decoding; turn t sees the code of turn t−1 and the correction instruction. Acc@t2 is the accuracy at the later turn of each row."}
+}
+
+// training plots each run's per-step progress.
+func training(dir string) report.Section {
+	s := report.Section{Heading: "Training"}
+	if ps, err := train.ReadProgress(filepath.Join(dir, "boost")); err == nil {
+		x, loss := steps(ps, func(p train.Progress) float64 { return p.Loss })
+		s.Charts = append(s.Charts, report.Line("Boost SFT loss", "step", "loss", x, report.Series{Name: "boost", Values: loss}))
+	}
+	var rewards, kls []report.Series
+	var x []any
+	for _, run := range []string{"cocos", "turn-rl"} {
+		ps, err := train.ReadProgress(filepath.Join(dir, run))
+		if err != nil {
+			continue
+		}
+		var r, k []any
+		x, r = steps(ps, func(p train.Progress) float64 { return p.Reward })
+		_, k = steps(ps, func(p train.Progress) float64 { return p.KL })
+		rewards, kls = append(rewards, report.Series{Name: run, Values: r}), append(kls, report.Series{Name: run, Values: k})
+	}
+	if len(rewards) > 0 {
+		s.Charts = append(s.Charts, report.Line("Mean training reward R", "step", "reward", x, rewards...),
+			report.Line("Sequence KL to the boost model", "step", "KL", x, kls...))
+	}
+	if len(s.Charts) == 0 {
+		s.Text = "No training logs found."
+	}
+	return s
+}
+
+func steps(ps []train.Progress, f func(train.Progress) float64) (x, y []any) {
+	for _, p := range ps {
+		x, y = append(x, p.Step), append(y, f(p))
+	}
+	return x, y
+}
+
+// turnwise is Figure 4: accuracy per turn, the correct/incorrect
+// transitions between consecutive turns, and the cumulative gain.
+func turnwise(names []string, evals map[string][]metrics.Trajectory) report.Section {
+	s := report.Section{Heading: "Turn-wise changes (Figure 4)"}
+	var turnsX []any
+	var acc, gain []report.Series
+	for _, n := range names {
+		ts := evals[n]
+		var a, g []any
+		turnsX = turnsX[:0]
+		for t := 1; t <= len(ts[0]); t++ {
+			turnsX = append(turnsX, t)
+			a, g = append(a, 100*metrics.Acc(ts, t)), append(g, 100*(metrics.Acc(ts, t)-metrics.Acc(ts, 1)))
+		}
+		acc, gain = append(acc, report.Series{Name: n, Values: a}), append(gain, report.Series{Name: n, Values: g})
+	}
+	s.Charts = append(s.Charts, report.Line("Accuracy per turn", "turn", "Acc@t (%)", turnsX, acc...),
+		report.Line("Cumulative net gain Acc@t − Acc@t1", "turn", "points", turnsX, gain...))
+	for _, n := range names {
+		s.Charts = append(s.Charts, transitions(n, evals[n]))
+	}
+	return s
+}
+
+// transitions stacks the shares of c→c, i→c, c→i and i→i per turn pair.
+func transitions(name string, ts []metrics.Trajectory) report.Chart {
+	var x []any
+	shares := map[string][]any{}
+	kinds := []string{"c→c", "i→c", "c→i", "i→i"}
+	for t := 1; t < len(ts[0]); t++ {
+		x = append(x, fmt.Sprintf("t%d→t%d", t, t+1))
+		up, down, _ := metrics.Changes(ts, t, t+1)
+		a := metrics.Acc(ts, t)
+		for k, v := range []float64{a - down, up, down, 1 - a - up} {
+			shares[kinds[k]] = append(shares[kinds[k]], 100*v)
+		}
+	}
+	var series []report.Series
+	for _, k := range kinds {
+		series = append(series, report.Series{Name: k, Values: shares[k]})
+	}
+	return report.StackedBar(name+": correctness transitions", "turns", "% of problems", x, series...)
+}
+
+// editRatios is Figure 2 per model.
+func editRatios(names []string, evals map[string][]metrics.Trajectory) report.Section {
+	const bins = 10
+	var x []any
+	for b := range bins {
+		x = append(x, fmt.Sprintf("%.1f–%.1f", float64(b)/bins, float64(b+1)/bins))
+	}
+	var series []report.Series
+	for _, n := range names {
+		h := metrics.Histogram(metrics.EditRatios(evals[n], 1, 2), bins)
+		vals := make([]any, bins)
+		for i, c := range h {
+			vals[i] = c
+		}
+		series = append(series, report.Series{Name: n, Values: vals})
+	}
+	return report.Section{Heading: "Edit ratio between turn 1 and turn 2 (Figure 2)",
+		Text:   "Over samples whose turn 2 is incorrect; 1 is unchanged code.",
+		Charts: []report.Chart{report.Bars("Edit ratio t1→t2, incorrect turn 2", "edit ratio", "samples", x, series...)}}
+}
+

@@ -1,0 +1,89 @@
+// Package report renders self-contained HTML reports with Apache ECharts:
+// the library is embedded and inlined, so a report opens offline.
+package report
+
+import (
+	"bytes"
+	"compress/gzip"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"io"
+	"sync"
+)
+
+//go:embed assets/echarts.min.js.gz
+var echartsGz []byte
+
+// ECharts returns the embedded echarts.min.js.
+var ECharts = sync.OnceValue(func() []byte {
+	r, err := gzip.NewReader(bytes.NewReader(echartsGz))
+	if err != nil {
+		panic(fmt.Sprintf("report: embedded echarts: %v", err)) // the binary itself is broken
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		panic(fmt.Sprintf("report: embedded echarts: %v", err))
+	}
+	return b
+})
+
+// Chart is one ECharts option (see https://echarts.apache.org/en/option.html)
+// with its height in pixels.
+type Chart struct {
+	Option map[string]any
+	Height int // default 360
+}
+
+// Series is a named sequence of y values (nil for a gap) over a chart's x.
+type Series struct {
+	Name   string
+	Values []any
+}
+
+// Line is a line chart of series over x.
+func Line(title, xName, yName string, x []any, series ...Series) Chart {
+	return Chart{Option: map[string]any{
+		"title":   map[string]any{"text": title},
+		"tooltip": map[string]any{"trigger": "axis"},
+		"legend":  map[string]any{"top": 28},
+		"grid":    map[string]any{"top": 70, "left": 60, "right": 30},
+		"xAxis":   map[string]any{"type": "category", "name": xName, "data": x},
+		"yAxis":   map[string]any{"type": "value", "name": yName, "scale": true},
+		"series":  seriesOf("line", "", series),
+	}}
+}
+
+// Bars is a grouped bar chart of series per x category.
+func Bars(title, xName, yName string, x []any, series ...Series) Chart {
+	c := Line(title, xName, yName, x, series...)
+	c.Option["series"] = seriesOf("bar", "", series)
+	c.Option["tooltip"] = map[string]any{"trigger": "axis", "axisPointer": map[string]any{"type": "shadow"}}
+	c.Option["yAxis"] = map[string]any{"type": "value", "name": yName}
+	return c
+}
+
+// StackedBar stacks series per x category (e.g. the shares of the four
+// correctness transitions per turn).
+func StackedBar(title, xName, yName string, x []any, series ...Series) Chart {
+	c := Bars(title, xName, yName, x, series...)
+	c.Option["series"] = seriesOf("bar", "total", series)
+	return c
+}
+
+func seriesOf(kind, stack string, series []Series) []map[string]any {
+	out := make([]map[string]any, len(series))
+	for i, s := range series {
+		out[i] = map[string]any{"name": s.Name, "type": kind, "data": s.Values, "showSymbol": len(s.Values) < 40}
+		if stack != "" {
+			out[i]["stack"] = stack
+		}
+	}
+	return out
+}
+
+// JSON is the chart's option as JSON.
+func (c Chart) JSON() (string, error) {
+	b, err := json.Marshal(c.Option)
+	return string(b), err
+}
