@@ -86,7 +86,9 @@ func (d *demo) logf(format string, args ...any) {
 	}
 }
 
-func (d *demo) path(parts ...string) string { return filepath.Join(append([]string{d.cfg.Dir}, parts...)...) }
+func (d *demo) path(parts ...string) string {
+	return filepath.Join(append([]string{d.cfg.Dir}, parts...)...)
+}
 
 // init writes the from-scratch model once.
 func (d *demo) init(context.Context) error {

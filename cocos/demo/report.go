@@ -147,4 +147,3 @@ func editRatios(names []string, evals map[string][]metrics.Trajectory) report.Se
 		Text:   "Over samples whose turn 2 is incorrect; 1 is unchanged code.",
 		Charts: []report.Chart{report.Bars("Edit ratio t1→t2, incorrect turn 2", "edit ratio", "samples", x, series...)}}
 }
-
