@@ -1,7 +1,7 @@
 # The one test command of README.md: `make test`.
 GO ?= go
 
-.PHONY: test setup build bench-sandbox
+.PHONY: test setup build bench-sandbox demo
 
 setup:
 	bash scripts/setup.sh
@@ -17,3 +17,8 @@ test: setup
 
 bench-sandbox: setup
 	$(GO) run ./cmd/cocos bench sandbox
+
+# README's main job: the whole CoCoS pipeline on the built-in suite.
+demo:
+	bash scripts/setup.sh --runtime
+	$(GO) run ./cmd/cocos demo

@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# Installs what cocos's tests need on a fresh Debian machine. Idempotent:
-# every step checks first and does nothing when its tool is already there.
+# Installs what cocos needs on a fresh Debian machine. Idempotent: every
+# step checks first and does nothing when its tool is already there.
+#   setup.sh            what the tests need (PyTorch and npm references too)
+#   setup.sh --runtime  what running cocos needs: python3 with the libraries
+#                       programs may use, and bubblewrap
 set -euo pipefail
+runtime_only=false
+[ "${1:-}" = "--runtime" ] && runtime_only=true
 
 need_apt=()
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -15,11 +20,13 @@ py_pkgs=(python3-pytest python3-numpy python3-pandas python3-scipy python3-matpl
 if [ ! -x /usr/bin/python3 ] || ! /usr/bin/python3 -c "import pytest, numpy, pandas, scipy, matplotlib, bs4, requests, regex, pytz, multidict, sqlalchemy,  flask, django, mock, html5lib, lxml" 2>/dev/null; then
   need_apt+=("${py_pkgs[@]}")
 fi
+if ! $runtime_only; then
 # PyTorch is the independent reference the transformer's parity tests
 # compare against; pthread OpenBLAS keeps it from being 40x slower.
 /usr/bin/python3 -c "import torch" 2>/dev/null || need_apt+=(python3-torch libopenblas0-pthread)
 have node || need_apt+=(nodejs)
 have npm || need_apt+=(npm)
+fi
 
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo=""
@@ -31,7 +38,7 @@ fi
 # Independent references for tests (apache-arrow reads our Arrow files).
 root=$(cd "$(dirname "$0")/.." && pwd)
 nodedir="$root/tools/node"
-if [ ! -d "$nodedir/node_modules/apache-arrow" ] || [ "$nodedir/package-lock.json" -nt "$nodedir/node_modules/.package-lock.json" ]; then
+if ! $runtime_only && { [ ! -d "$nodedir/node_modules/apache-arrow" ] || [ "$nodedir/package-lock.json" -nt "$nodedir/node_modules/.package-lock.json" ]; }; then
   echo "setup: npm ci in tools/node"
   (cd "$nodedir" && npm ci --no-audit --no-fund --loglevel=error)
 fi

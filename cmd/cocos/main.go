@@ -40,8 +40,23 @@ func main() {
 			os.Exit(0)
 		}
 		fmt.Fprintln(os.Stderr, "cocos:", err)
+		if hint := hintFor(err); hint != "" {
+			fmt.Fprintln(os.Stderr, "cocos:", hint)
+		}
 		os.Exit(1)
 	}
+}
+
+// hintFor says what to do about errors a newcomer meets whatever the
+// command: a full disk or a directory they cannot write.
+func hintFor(err error) string {
+	switch {
+	case errors.Is(err, syscall.ENOSPC):
+		return "the disk is full: free space (or point --dir/--out elsewhere) and run the same command again; it resumes"
+	case errors.Is(err, os.ErrPermission):
+		return "permission denied: choose a directory you can write (--dir/--out)"
+	}
+	return ""
 }
 
 func dispatch(ctx context.Context, args []string) error {

@@ -2,11 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	"github.com/cocos-go/cocos/cocos/model"
@@ -135,5 +138,22 @@ func TestGenerateCommand(t *testing.T) {
 	prompt, _ := tok.Encode("def add(a, b):")
 	if !slices.Equal(res.NewIDs, want[0].NewIDs) || !slices.Equal(res.IDs, append(prompt, res.NewIDs...)) || res.Text != want[0].Text {
 		t.Errorf("cocos generate: %+v, want new ids %v", res, want[0].NewIDs)
+	}
+}
+
+// TestHints: a full disk and an unwritable directory get a line saying
+// what to do, whatever wraps them; other errors get none.
+func TestHints(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("demo: boost: %w", &os.PathError{Op: "write", Path: "x", Err: syscall.ENOSPC}), "disk is full"},
+		{fmt.Errorf("demo: run directory: %w", &os.PathError{Op: "mkdir", Path: "/ro/x", Err: syscall.EACCES}), "choose a directory you can write"},
+		{errors.New("train: bad flag"), ""},
+	} {
+		if got := hintFor(c.err); !strings.Contains(got, c.want) || (c.want == "") != (got == "") {
+			t.Errorf("hintFor(%v) = %q, want it to say %q", c.err, got, c.want)
+		}
 	}
 }

@@ -37,13 +37,14 @@ func Default() Config {
 	return Config{
 		Seed: 1,
 		Model: model.Config{ModelType: "qwen2", HiddenSize: 64, IntermediateSize: 128, NumHiddenLayers: 2,
-			NumAttentionHeads: 2, NumKeyValueHeads: 1, HiddenAct: "silu", RopeTheta: 10000, RMSNormEps: 1e-6,
+			NumAttentionHeads: 4, NumKeyValueHeads: 2, HiddenAct: "silu", RopeTheta: 10000, RMSNormEps: 1e-6,
 			VocabSize: 1024, TieWordEmbeddings: true, MaxPositionEmbeddings: 1024},
-		Suite:        data.SuiteConfig{},
-		SFT:          train.SFTConfig{Steps: 150, Batch: 16, LR: 3e-3, Warmup: 8, MaxLen: 512},
-		RL:           rl.RLOOConfig{K: 2, Batch: 8, Steps: 20, LR: 2e-4},
-		MaxNewTokens: 64,
+		Suite:        data.SuiteConfig{MaxLevel: 1},
+		SFT:          train.SFTConfig{Steps: 330, Batch: 8, LR: 1e-2, Warmup: 16, MaxLen: 512},
+		RL:           rl.RLOOConfig{K: 2, Batch: 8, Steps: 12, LR: 2e-4},
+		MaxNewTokens: 40,
 		EvalTurns:    5,
+		EvalProblems: 100,
 	}
 }
 
@@ -51,7 +52,7 @@ func Default() Config {
 // for CI.
 func Reduced() Config {
 	c := Default()
-	c.SFT.Steps, c.SFT.Batch, c.SFT.Warmup = 4, 8, 1
+	c.SFT.Steps, c.SFT.Batch, c.SFT.Warmup = 4, 4, 1
 	c.RL.Steps, c.RL.Batch = 2, 2
 	c.MaxNewTokens, c.EvalTurns, c.EvalProblems = 24, 3, 8
 	return c

@@ -140,7 +140,10 @@ func (m *Model) GenerateIDs(tok Tokenizer, prompts [][]int, cfg GenerateConfig) 
 // finish decodes the row's text and reports whether the row is complete.
 func (g *Generation) finish(tok Tokenizer, id int, cfg GenerateConfig, full bool) bool {
 	if tok != nil {
-		g.Text = tok.Decode(g.NewIDs, false)
+		// Byte-level tokens can stop inside a character: keep the text valid
+		// UTF-8 (as HF decodes with errors="replace"), so prompts built from
+		// it encode and decode byte for byte.
+		g.Text = strings.ToValidUTF8(tok.Decode(g.NewIDs, false), "\uFFFD")
 	}
 	for _, s := range cfg.StopStrings {
 		if i := strings.Index(g.Text, s); s != "" && i >= 0 {

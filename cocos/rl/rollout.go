@@ -3,7 +3,6 @@ package rl
 import (
 	"context"
 	"fmt"
-	"slices"
 
 	"github.com/cocos-go/cocos/cocos/model"
 	"github.com/cocos-go/cocos/cocos/prompt"
@@ -157,42 +156,50 @@ func (s *Sampler) judge(ctx context.Context, problems []data.Problem, per int, g
 	return res, nil
 }
 
-// sequence builds the trajectory's tokens and action mask. The turn-1 code
-// sits in the turn-2 prompt right after the turn-1 prompt, so its tokens
-// are conditioned on exactly what turn 1 saw.
+// sequence builds the trajectory's tokens and action mask: the turn-2
+// prompt (which holds the turn-1 prompt and code) and the turn-2 response.
+// The turn-1 code's tokens are those of the turn-2 prompt whose bytes lie
+// inside the code's span, found by decoding token by token, so they are
+// conditioned on exactly the turn-1 prompt before them. (Encoding the turn-1
+// prompt and code alone can differ at the seams, e.g. an empty code's
+// newlines merging with [DONE]'s.) In Trajectory mode they are action too.
 func (s *Sampler) sequence(smp *Sample, turn2 []int, mode Mode) (Rollout, error) {
 	ids, err := s.Tokenizer.Encode(smp.Prompts[1])
 	if err != nil {
 		return Rollout{}, err
 	}
-	head, err := s.Tokenizer.Encode(smp.Prompts[0])
-	if err != nil {
-		return Rollout{}, err
-	}
-	withCode, err := s.Tokenizer.Encode(smp.Prompts[0] + smp.Codes[0])
-	if err != nil {
-		return Rollout{}, err
-	}
 	ro := Rollout{Turn1: make([]int32, len(ids)+len(turn2))}
-	for _, id := range ids {
-		ro.IDs, ro.Action = append(ro.IDs, int32(id)), append(ro.Action, 0)
-	}
-	for j := len(head); j < min(len(withCode), len(ids)); j++ {
-		ro.Turn1[j] = 1
-	}
-	// Byte-level BPE splits at the newline ending the turn-1 prompt, so the
-	// prefix tokens agree; if a tokenizer ever merged across it, the turn-1
-	// action would be misplaced: refuse rather than train on it.
-	if mode == Trajectory {
-		if !slices.Equal(ids[:min(len(withCode), len(ids))], withCode) || len(withCode) < len(head) {
-			return Rollout{}, fmt.Errorf("rl: the turn-1 code does not tokenize the same inside the turn-2 prompt")
+	start := len(smp.Prompts[0])
+	end := start + len(smp.Codes[0])
+	pos := 0
+	for j, id := range ids {
+		n := tokenLen(s.Tokenizer, id)
+		inCode := int32(0)
+		if n > 0 && pos >= start && pos+n <= end {
+			inCode = 1
 		}
-		for j := len(head); j < len(withCode); j++ {
-			ro.Action[j] = 1
+		ro.Turn1[j] = inCode
+		action := int32(0)
+		if mode == Trajectory {
+			action = inCode
 		}
+		ro.IDs, ro.Action = append(ro.IDs, int32(id)), append(ro.Action, action)
+		pos += n
+	}
+	if pos != len(smp.Prompts[1]) {
+		return Rollout{}, fmt.Errorf("rl: the tokenizer does not decode the turn-2 prompt byte for byte (%d of %d bytes)", pos, len(smp.Prompts[1]))
 	}
 	for _, id := range turn2 {
 		ro.IDs, ro.Action = append(ro.IDs, int32(id)), append(ro.Action, 1)
 	}
 	return ro, nil
+}
+
+// tokenLen is the number of bytes a token stands for: raw bytes where the
+// tokenizer gives them (tokenizer.Tokenizer does), else its decoded text.
+func tokenLen(tok model.Tokenizer, id int) int {
+	if bt, ok := tok.(interface{ TokenBytes(id int) []byte }); ok {
+		return len(bt.TokenBytes(id))
+	}
+	return len(tok.Decode([]int{id}, false))
 }

@@ -2,9 +2,11 @@ package rl
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/cocos-go/cocos/cocos/model"
+	"github.com/cocos-go/cocos/cocos/prompt"
 	"github.com/cocos-go/cocos/cocos/reward"
 	"github.com/cocos-go/cocos/data"
 	"github.com/cocos-go/cocos/internal/tinytest"
@@ -105,5 +107,42 @@ func TestTurnRLAndSCoRe(t *testing.T) {
 	}
 	if _, err := s.turn1([]data.Problem{{ID: "q"}}, []string{"prompt"}, 1, model.GenerateConfig{}); err == nil {
 		t.Error("a problem without a fixed turn 1 was accepted")
+	}
+}
+
+// TestSequenceTurn1Span: the turn-1 code's tokens inside the turn-2 prompt
+// decode to exactly the code, also when the code is empty or ends in
+// whitespace (where encoding the turn-1 prompt and code alone would merge
+// differently at the seam); Turn2 mode leaves them out of the action.
+func TestSequenceTurn1Span(t *testing.T) {
+	tasks := data.Suite(data.SuiteConfig{Train: 10, Test: 2})
+	tok := tinytest.Tokenizer(t, tasks, 400)
+	s := &Sampler{Tokenizer: tok}
+	p0 := prompt.Builder{}.First(tasks[0].Problem)
+	for _, code := range []string{"", tasks[0].Code, "def f():\n    return 1\n\n", "  x = 1  ", "s = 'é✓'"} {
+		smp := &Sample{Prompts: [2]string{p0, prompt.Builder{}.Next(p0, code)}, Codes: [2]string{code}}
+		for _, mode := range []Mode{Trajectory, Turn2} {
+			ro, err := s.sequence(smp, []int{5, 6}, mode)
+			if err != nil {
+				t.Fatalf("%q: %v", code, err)
+			}
+			var turn1, action []int
+			for j, id := range ro.IDs[:len(ro.IDs)-2] {
+				if ro.Turn1[j] == 1 {
+					turn1 = append(turn1, int(id))
+				}
+				if ro.Action[j] == 1 {
+					action = append(action, int(id))
+				}
+			}
+			// Tokens straddling the code's edges are left out, so the span may
+			// lose whitespace at its ends but nothing else.
+			if got := tok.Decode(turn1, false); strings.TrimSpace(got) != strings.TrimSpace(code) {
+				t.Errorf("%v %q: turn-1 tokens decode to %q", mode, code, got)
+			}
+			if mode == Turn2 && len(action) != 0 || mode == Trajectory && len(action) != len(turn1) {
+				t.Errorf("%v %q: %d action tokens for %d turn-1 tokens", mode, code, len(action), len(turn1))
+			}
+		}
 	}
 }

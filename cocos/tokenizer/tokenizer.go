@@ -420,6 +420,18 @@ func (t *Tokenizer) word(w string, ids []int) ([]int, error) {
 	return append(ids, enc...), nil
 }
 
+// TokenBytes is the raw bytes one token stands for: a byte-level token may
+// hold part of a character, which Decode would replace by U+FFFD.
+func (t *Tokenizer) TokenBytes(id int) []byte {
+	if id < 0 || id >= len(t.tokens) {
+		return nil
+	}
+	if a, ok := t.added[id]; ok {
+		return []byte(a.Content)
+	}
+	return fromByteLevel(nil, t.tokens[id])
+}
+
 // Decode turns ids back into text. Invalid UTF-8 (a sequence cut inside a
 // character) becomes U+FFFD; special tokens are kept unless skipSpecial.
 func (t *Tokenizer) Decode(ids []int, skipSpecial bool) string {
