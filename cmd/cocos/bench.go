@@ -25,7 +25,7 @@ func runBench(ctx context.Context, args []string) error {
 	dir := fs.String("data", "", "data directory holding mbpp/mbpp.jsonl (default $COCOS_DATA or ../shared/data)")
 	workers := fs.Int("workers", 0, "parallel workers for both executors (default: number of CPUs)")
 	share := fs.Bool("share-process", false, "run a job's tests in one process (faster; see sandbox.Limits.ShareProcess)")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
 	d, err := data.ResolveDir(*dir)
@@ -59,7 +59,7 @@ func runBenchModel(args []string) error {
 	tools := fs.String("tools", "tools", "the repository's tools directory (holds python/bench_model.py)")
 	python := fs.String("python", "/usr/bin/python3", "python with torch (Debian: python3-torch)")
 	backendName := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else go)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	backend, err := model.NewBackend(*backendName)

@@ -28,7 +28,7 @@ func runDataStats(args []string) error {
 		"Prints the number of problems per source and split, one `source split count` per line.")
 	dir := fs.String("data", "", "data directory (default $COCOS_DATA or ../shared/data)")
 	suite := fs.Bool("suite", false, "also count the built-in task suite (embedded, no download)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *suite {
@@ -55,7 +55,7 @@ func runDataFetch(ctx context.Context, args []string) error {
 	fs := newFlags("data fetch", "data fetch NAME... [--data DIR]",
 		"Downloads data sets from their pinned sources into the data directory and verifies their sha256.")
 	dir := fs.String("data", "", "data directory to fill (default $COCOS_DATA, else ./data-sets)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	names = append(names, fs.Args()...)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"sort"
@@ -22,7 +21,7 @@ func runDemo(ctx context.Context, args []string) error {
 	seed := fs.Uint64("seed", 1, "seed of weights, data order and sampling")
 	reduced := fs.Bool("reduced", false, "a few steps and problems only (the CI check of the same code path)")
 	quiet := fs.Bool("quiet", false, "no progress output")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	cfg := demo.Default()
@@ -35,9 +34,6 @@ func runDemo(ctx context.Context, args []string) error {
 	}
 	start := time.Now()
 	res, err := demo.Run(ctx, cfg)
-	if errors.Is(err, context.Canceled) {
-		return fmt.Errorf("demo stopped; run the same command to resume from %s", *dir)
-	}
 	if err != nil {
 		return err
 	}
@@ -75,7 +71,7 @@ func demoSummary(res demo.Result, wall time.Duration) string {
 
 func runReport(_ context.Context, args []string) error {
 	fs := newFlags("report", "report DIR", "Writes DIR/report.html (offline, ECharts inlined) from a demo run directory.")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {

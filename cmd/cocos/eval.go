@@ -30,7 +30,7 @@ func runEval(ctx context.Context, args []string) error {
 	seed := fs.Uint64("seed", 1, "sampling seed")
 	fewShot := fs.Bool("few-shot", false, "prefix MBPP's 3 prompt-split problems (section 4, for pre-trained models; needs --data)")
 	backendName := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else go)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := requireFlag("model", *modelDir); err != nil {

@@ -18,12 +18,11 @@ func runExec(ctx context.Context, args []string) error {
 	setup := fs.String("setup", "", "setup code run after the program, before the tests")
 	timeout := fs.Float64("timeout", 3, "wall-clock seconds per test")
 	unsafe := fs.Bool("unsafe-no-isolation", false, "run WITHOUT the bubblewrap sandbox (hosts without user namespaces; trusted code only)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *code == "" || *tests == "" {
-		fs.Usage()
-		return fmt.Errorf("exec: --code and --tests are required")
+		return fmt.Errorf("exec: --code and --tests are required (`cocos exec -h` lists the flags)")
 	}
 	job := sandbox.Job{Limits: sandbox.Limits{Timeout: time.Duration(*timeout * float64(time.Second))}}
 	var err error

@@ -21,12 +21,11 @@ func runGenerate(ctx context.Context, args []string) error {
 	stop := fs.String("stop", "[DONE]", "stop string (empty: none)")
 	backendName := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else go)")
 	asJSON := fs.Bool("json", false, `print {"ids", "new_ids", "text"} as JSON`)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *dir == "" || *prompt == "" {
-		fs.Usage()
-		return fmt.Errorf("generate: --model and --prompt are required")
+		return fmt.Errorf("generate: --model and --prompt are required (`cocos generate -h` lists the flags)")
 	}
 	backend, err := model.NewBackend(*backendName)
 	if err != nil {

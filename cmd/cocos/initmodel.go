@@ -17,7 +17,7 @@ func runInit(_ context.Context, args []string) error {
 	out := fs.String("out", "", "model directory to write (required)")
 	seed := fs.Uint64("seed", 1, "weight initialisation seed")
 	backendName := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else go)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := requireFlag("out", *out); err != nil {

@@ -39,6 +39,10 @@ func main() {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0)
 		}
+		if errors.Is(err, context.Canceled) {
+			fmt.Fprintln(os.Stderr, "cocos: stopped; run the same command again to resume from the last checkpoint")
+			os.Exit(130)
+		}
 		fmt.Fprintln(os.Stderr, "cocos:", err)
 		if hint := hintFor(err); hint != "" {
 			fmt.Fprintln(os.Stderr, "cocos:", hint)
@@ -95,4 +99,21 @@ func newFlags(name, synopsis, summary string) *flag.FlagSet {
 		fs.PrintDefaults()
 	}
 	return fs
+}
+
+// parseFlags parses a command's flags. A bad flag is one line that says
+// where to look, not the whole usage; -h prints the usage.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	var usage strings.Builder
+	fs.SetOutput(&usage)
+	err := fs.Parse(args)
+	fs.SetOutput(nil)
+	if errors.Is(err, flag.ErrHelp) {
+		fmt.Fprint(os.Stderr, usage.String())
+		return err
+	}
+	if err != nil {
+		return fmt.Errorf("%v (`%s -h` lists the flags)", err, fs.Name())
+	}
+	return nil
 }

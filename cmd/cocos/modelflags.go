@@ -42,7 +42,7 @@ func genConfig(tok *tokenizer.Tokenizer, cfg model.GenerateConfig) model.Generat
 // requireFlag reports a missing required flag.
 func requireFlag(name, value string) error {
 	if value == "" {
-		return fmt.Errorf("--%s is required", name)
+		return fmt.Errorf("--%s is required (-h lists the flags)", name)
 	}
 	return nil
 }

@@ -106,7 +106,7 @@ func runTrainSFT(ctx context.Context, args []string) error {
 	fs.IntVar(&cfg.MaxLen, "max-len", 1024, "longest example in tokens")
 	kodcode := fs.String("kodcode", "", "KodCode parquet file to build the examples from (default: the built-in suite)")
 	limit := fs.Int("limit", 0, "use only the first N two-turn pairs (0: all)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	m, tok, err := c.open(ctx)
@@ -171,7 +171,7 @@ func runTrainRL(ctx context.Context, name string, args []string) error {
 	fs.Float64Var(&rc.Alpha, "alpha", 10, "score stage 2: bonus α of the shaped reward")
 	maxNew := fs.Int("max-new-tokens", 512, "most new tokens per turn")
 	warmup := fs.Int("warmup", 0, "learning-rate warm-up steps")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	method, err := rlMethod(name, *stage)

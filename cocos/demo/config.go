@@ -40,11 +40,11 @@ func Default() Config {
 			NumAttentionHeads: 4, NumKeyValueHeads: 2, HiddenAct: "silu", RopeTheta: 10000, RMSNormEps: 1e-6,
 			VocabSize: 1024, TieWordEmbeddings: true, MaxPositionEmbeddings: 1024},
 		Suite:        data.SuiteConfig{MaxLevel: 1},
-		SFT:          train.SFTConfig{Steps: 330, Batch: 8, LR: 1e-2, Warmup: 16, MaxLen: 512},
-		RL:           rl.RLOOConfig{K: 2, Batch: 8, Steps: 12, LR: 2e-4},
+		SFT:          train.SFTConfig{Steps: 300, Batch: 8, LR: 1e-2, Warmup: 15, MaxLen: 512},
+		RL:           rl.RLOOConfig{K: 2, Batch: 8, Steps: 8, LR: 2e-4},
 		MaxNewTokens: 40,
 		EvalTurns:    5,
-		EvalProblems: 100,
+		EvalProblems: 50,
 	}
 }
 

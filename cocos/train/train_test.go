@@ -47,20 +47,6 @@ func (f fixture) eval() *Eval {
 		Problems: data.SuiteProblems(f.tasks, "test")[:2]}
 }
 
-// sameWeights fails unless a and b hold bit-identical weights.
-func sameWeights(t *testing.T, a, b *model.Model) {
-	t.Helper()
-	wa, _ := a.Weights()
-	wb, _ := b.Weights()
-	for name, x := range wa {
-		for i, v := range x.Data {
-			if v != wb[name].Data[i] {
-				t.Fatalf("%s[%d]: %g uninterrupted, %g resumed", name, i, v, wb[name].Data[i])
-			}
-		}
-	}
-}
-
 // stopAfter returns a context cancelled by OnStep once step n is done: the
 // run stops as a killed one would, between checkpoints.
 func stopAfter(n int) (context.Context, func(Progress)) {
@@ -116,7 +102,7 @@ func TestSFTResume(t *testing.T) {
 	if sum.Resumed != 2 || sum.Steps != 4 {
 		t.Errorf("resumed run: %+v, want resumed from step 2", sum)
 	}
-	sameWeights(t, whole, resumed)
+	tinytest.SameWeights(t, whole, resumed)
 	exists(t, filepath.Join(dir, "checkpoints", "step-00000002"), filepath.Join(dir, "checkpoints", "step-00000004"),
 		filepath.Join(dir, "model", "model.safetensors"), filepath.Join(dir, "model", "tokenizer.json"))
 	rows, err := trajectory.ReadRows(filepath.Join(dir, "trajectories"))
@@ -224,7 +210,7 @@ func TestRLResume(t *testing.T) {
 	if sum, err := run(context.Background(), dir, resumed, nil); err != nil || sum.Resumed != 2 {
 		t.Fatalf("resume: %+v %v", sum, err)
 	}
-	sameWeights(t, whole, resumed)
+	tinytest.SameWeights(t, whole, resumed)
 	if w0, w4 := weightsOf(t, f.model(t, 1)), weightsOf(t, whole); w0 == w4 {
 		t.Fatal("RL left the weights unchanged: the comparison cannot see a resume that loses steps")
 	}

@@ -43,3 +43,21 @@ func Model(t testing.TB, cfg model.Config, seed uint64, std float64) *model.Mode
 	}
 	return m
 }
+
+// SameWeights fails the test unless a and b hold bit-identical weights
+// (what a resumed run must reach).
+func SameWeights(t testing.TB, a, b *model.Model) {
+	t.Helper()
+	wa, errA := a.Weights()
+	wb, errB := b.Weights()
+	if errA != nil || errB != nil {
+		t.Fatal(errA, errB)
+	}
+	for name, x := range wa {
+		for i, v := range x.Data {
+			if v != wb[name].Data[i] {
+				t.Fatalf("%s[%d]: %g, then %g", name, i, v, wb[name].Data[i])
+			}
+		}
+	}
+}
