@@ -28,6 +28,7 @@ var commands = map[string]command{
 	"init":     {"make a tiny from-scratch model directory (suite tokenizer, random weights)", runInit},
 	"train":    {"train: `cocos train sft|cocos|score|turn-rl --model DIR --out RUN`; the same command resumes", runTrain},
 	"demo":     {"the whole pipeline on the built-in suite, ~10 min on 2 CPU cores: tables and report.html", runDemo},
+	"serve":    {"an OpenAI-compatible HTTP server for a model (/v1/completions, /v1/chat/completions)", runServe},
 	"report":   {"write a demo run directory's report.html", runReport},
 	"eval":     {"multi-turn evaluation: Acc@t, Δ, unit-level changes, edit ratios, pass@k; Arrow rows", runEval},
 }

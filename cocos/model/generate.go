@@ -26,6 +26,9 @@ type GenerateConfig struct {
 	TopP float64
 	// Seed makes sampling reproducible; row r draws from its own stream.
 	Seed uint64
+	// Streams, if set, gives each row its sampler's (seed, stream) instead
+	// of (Seed, r): a server batching requests keeps each one's own.
+	Streams [][2]uint64
 	// StopStrings end a row once its text contains one. Default ["[DONE]"];
 	// use []string{} for none.
 	StopStrings []string
@@ -109,6 +112,9 @@ func (m *Model) GenerateIDs(tok Tokenizer, prompts [][]int, cfg GenerateConfig) 
 	rngs := make([]*rand.Rand, len(prompts))
 	for i := range rngs {
 		rngs[i] = rand.New(rand.NewPCG(cfg.Seed, uint64(i)))
+		if i < len(cfg.Streams) {
+			rngs[i] = rand.New(rand.NewPCG(cfg.Streams[i][0], cfg.Streams[i][1]))
+		}
 	}
 	last := func(b int) []float32 { return logits[b][len(logits[b])-1] }
 	done := make([]bool, len(prompts))

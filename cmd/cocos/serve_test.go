@@ -1,0 +1,42 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/cocos-go/cocos/cocos/openai"
+)
+
+// TestServeCommand: `cocos serve` on a free port answers an OpenAI client,
+// and Ctrl-C shuts it down cleanly.
+func TestServeCommand(t *testing.T) {
+	bin, dir := buildCocos(t), t.TempDir()
+	cocos(t, bin, dir, "init", "--preset", "tiny", "--out", "tiny")
+	cmd := exec.Command(bin, "serve", "--model", "tiny", "--addr", "127.0.0.1:0", "--id", "teacher")
+	cmd.Dir = dir
+	out, _ := cmd.StdoutPipe()
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "serving teacher on http://") {
+		cmd.Process.Kill()
+		t.Fatalf("first line %q, %v", line, err)
+	}
+	url := strings.TrimSpace(strings.TrimPrefix(line, "serving teacher on "))
+	c := &openai.Client{BaseURL: url, Model: "teacher", Timeout: time.Minute}
+	text, err := c.Complete(context.Background(), "def add(a, b):", openai.Params{MaxTokens: 4})
+	if err != nil {
+		t.Errorf("completion: %v", err)
+	}
+	t.Logf("teacher said %q", text)
+	cmd.Process.Signal(os.Interrupt)
+	if err := cmd.Wait(); err != nil {
+		t.Errorf("serve did not stop cleanly on Ctrl-C: %v", err)
+	}
+}
