@@ -19,6 +19,7 @@ func runEval(ctx context.Context, args []string) error {
 		"Multi-turn self-correction evaluation: greedy decoding (or --samples n at --temperature for pass@k),\n"+
 			"each turn judged in the sandbox; prints the paper's table and writes one Arrow row per problem and turn.")
 	modelDir := fs.String("model", "", "model directory or Hugging Face id (required)")
+	corrector := fs.String("corrector", "", "Self-Corrector: a separately trained model that writes turns 2 … T")
 	problems := addProblemFlags(fs, "test")
 	turns := fs.Int("turns", 2, "turns per problem (1 to 5 in the paper)")
 	out := fs.String("out", "", "directory to add the trajectories to as an Arrow part (default: none)")
@@ -53,10 +54,16 @@ func runEval(ctx context.Context, args []string) error {
 		return err
 	}
 	defer judge.Close()
+	var corr *model.Model
+	if *corrector != "" {
+		if corr, _, err = loadModel(ctx, backend, *corrector); err != nil {
+			return fmt.Errorf("eval: corrector: %w", err)
+		}
+	}
 	if *method == "" {
 		*method = *modelDir
 	}
-	r := &evaluate.Runner{Model: m, Tokenizer: tok, Judge: judge, Batch: *batch, RunID: *method, ModelID: *modelDir, Method: *method,
+	r := &evaluate.Runner{Model: m, Corrector: corr, Tokenizer: tok, Judge: judge, Batch: *batch, RunID: *method, ModelID: *modelDir, Method: *method,
 		Generate: genConfig(tok, model.GenerateConfig{MaxNewTokens: *maxNew})}
 	if *fewShot {
 		if r.Prompts.FewShot, err = fewShotPrefix(problems); err != nil {

@@ -18,7 +18,7 @@ import (
 	"github.com/cocos-go/cocos/sandbox"
 )
 
-const trainUsage = "train: name a trainer: cocos train sft|cocos|score|turn-rl --model DIR --out RUN [flags] (-h for each)"
+const trainUsage = "train: name a trainer: cocos train sft|cocos|score|turn-rl|turn-sft|self-corrector --model DIR --out RUN [flags] (-h for each)"
 
 func runTrain(ctx context.Context, args []string) error {
 	if len(args) == 0 {
@@ -29,6 +29,8 @@ func runTrain(ctx context.Context, args []string) error {
 		return runTrainSFT(ctx, args[1:])
 	case "cocos", "score", "turn-rl":
 		return runTrainRL(ctx, args[0], args[1:])
+	case "turn-sft", "self-corrector":
+		return runTrainBaseline(ctx, args[0], args[1:])
 	}
 	return fmt.Errorf("%s; not %q", trainUsage, args[0])
 }
@@ -95,15 +97,7 @@ func runTrainSFT(ctx context.Context, args []string) error {
 		"Boost SFT: 1-turn and 2-turn examples mixed 1:1, loss on completions only, AdamW with a cosine schedule.\n"+
 			"Examples come from the built-in suite's wrong solutions, or from KodCode's sandbox-checked mutants.")
 	c := addCommon(fs)
-	var cfg train.SFTConfig
-	fs.IntVar(&cfg.Steps, "steps", 1000, "optimiser steps")
-	fs.IntVar(&cfg.Batch, "batch", 256, "examples per step")
-	fs.IntVar(&cfg.MicroBatch, "micro-batch", 0, "examples per forward/backward pass (gradient accumulation; 0: --batch)")
-	fs.Float64Var(&cfg.LR, "lr", 2e-5, "peak learning rate")
-	fs.IntVar(&cfg.Warmup, "warmup", 0, "linear warm-up steps")
-	fs.Float64Var(&cfg.WeightDecay, "weight-decay", 0.1, "AdamW weight decay (negative: none)")
-	fs.Float64Var(&cfg.ClipNorm, "clip-norm", 1, "global gradient-norm bound (negative: none)")
-	fs.IntVar(&cfg.MaxLen, "max-len", 1024, "longest example in tokens")
+	cfg := addSFTFlags(fs)
 	kodcode := fs.String("kodcode", "", "KodCode parquet file to build the examples from (default: the built-in suite)")
 	limit := fs.Int("limit", 0, "use only the first N two-turn pairs (0: all)")
 	if err := parseFlags(fs, args); err != nil {
@@ -126,13 +120,27 @@ func runTrainSFT(ctx context.Context, args []string) error {
 		pairs = pairs[:*limit]
 	}
 	cfg.Run, cfg.Eval = c.run, c.eval(judge, tok)
-	job := &train.SFT{Model: m, Tokenizer: tok, Examples: sft.BoostExamples(pairs, prompt.Builder{}, c.run.Seed), Config: cfg}
+	job := &train.SFT{Model: m, Tokenizer: tok, Examples: sft.BoostExamples(pairs, prompt.Builder{}, c.run.Seed), Config: *cfg}
 	sum, err := job.Run(ctx)
 	if err != nil {
 		return fmt.Errorf("train sft: %w", err)
 	}
 	fmt.Printf("trained %d steps (resumed at %d); model in %s\n", sum.Steps, sum.Resumed, filepath.Join(sum.Dir, "model"))
 	return nil
+}
+
+// addSFTFlags binds the flags of SFTConfig.
+func addSFTFlags(fs *flag.FlagSet) *train.SFTConfig {
+	var cfg train.SFTConfig
+	fs.IntVar(&cfg.Steps, "steps", 1000, "optimiser steps")
+	fs.IntVar(&cfg.Batch, "batch", 256, "examples per step")
+	fs.IntVar(&cfg.MicroBatch, "micro-batch", 0, "examples per forward/backward pass (gradient accumulation; 0: --batch)")
+	fs.Float64Var(&cfg.LR, "lr", 2e-5, "peak learning rate")
+	fs.IntVar(&cfg.Warmup, "warmup", 0, "linear warm-up steps")
+	fs.Float64Var(&cfg.WeightDecay, "weight-decay", 0.1, "AdamW weight decay (negative: none)")
+	fs.Float64Var(&cfg.ClipNorm, "clip-norm", 1, "global gradient-norm bound (negative: none)")
+	fs.IntVar(&cfg.MaxLen, "max-len", 1024, "longest example in tokens")
+	return &cfg
 }
 
 // boostPairs are the two-turn pairs of the boost data.

@@ -157,3 +157,21 @@ func TestTrainInterrupted(t *testing.T) {
 		t.Errorf("second run did not resume: %s", out)
 	}
 }
+
+// TestTrainBaselineNoExamples: `cocos train turn-sft` samples and judges
+// candidates, keeps them in the run directory, and when a (random) model
+// wrote no correct program says so in one line with a non-zero exit.
+func TestTrainBaselineNoExamples(t *testing.T) {
+	bin, dir := buildCocos(t), t.TempDir()
+	cocos(t, bin, dir, "init", "--preset", "tiny", "--out", "tiny")
+	cmd := exec.Command(bin, "train", "turn-sft", "--model", "tiny", "--out", "run", "--limit", "2", "--samples", "2",
+		"--max-new-tokens", "8", "--eval", "0", "--quiet")
+	cmd.Dir = dir
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "no training example") || strings.Count(strings.TrimSpace(string(out)), "\n") != 0 {
+		t.Errorf("want one line saying there is no training example, got %v: %s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "run", "candidates.json")); err != nil {
+		t.Error("candidates.json not kept")
+	}
+}

@@ -22,7 +22,10 @@ import (
 
 // Runner holds what an evaluation needs.
 type Runner struct {
-	Model     *model.Model
+	Model *model.Model
+	// Corrector, if set, writes turns 2 … T (Self-Corrector's separately
+	// trained corrector; Model, frozen, writes turn 1).
+	Corrector *model.Model
 	Tokenizer model.Tokenizer
 	Judge     *sandbox.Executor
 	Prompts   prompt.Builder
@@ -73,7 +76,11 @@ func (r *Runner) runBatch(ctx context.Context, ps []data.Problem, turns int) ([]
 	var rows []trajectory.Row
 	for t := 1; t <= turns; t++ {
 		start := time.Now()
-		gens, err := r.Model.Generate(r.Tokenizer, prompts, r.Generate)
+		m := r.Model
+		if t > 1 && r.Corrector != nil {
+			m = r.Corrector
+		}
+		gens, err := m.Generate(r.Tokenizer, prompts, r.Generate)
 		if err != nil {
 			return nil, nil, fmt.Errorf("evaluate: turn %d: %w", t, err)
 		}

@@ -1,0 +1,96 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/cocos-go/cocos/cocos/baselines"
+	"github.com/cocos-go/cocos/cocos/model"
+	"github.com/cocos-go/cocos/cocos/prompt"
+	"github.com/cocos-go/cocos/cocos/train"
+	"github.com/cocos-go/cocos/data"
+	"github.com/cocos-go/cocos/sandbox"
+)
+
+var baselineSummary = map[string]string{
+	"turn-sft": "Turn-SFT (appendix B): sample --samples programs per problem from --model, judge them, and SFT on\n" +
+		"1-turn (correct) and 2-turn (incorrect → correct) examples mixed 1:1.",
+	"self-corrector": "Self-Corrector (Welleck et al. 2023): the same samples, SFT of a corrector on the 2-turn examples only;\n" +
+		"evaluate with `cocos eval --model GENERATOR --corrector RUN/model` (the generator stays frozen).",
+}
+
+func runTrainBaseline(ctx context.Context, name string, args []string) error {
+	fs := newFlags("train "+name, "train "+name+" --model DIR --out RUN [flags]", baselineSummary[name])
+	c := addCommon(fs)
+	cfg := addSFTFlags(fs)
+	problems := addProblemFlags(fs, "train")
+	samples := fs.Int("samples", 10, "programs sampled per problem")
+	temperature := fs.Float64("temperature", 0.9, "sampling temperature of the candidates")
+	maxNew := fs.Int("max-new-tokens", 512, "most new tokens per candidate")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	m, tok, err := c.open(ctx)
+	if err != nil {
+		return fmt.Errorf("train %s: %w", name, err)
+	}
+	ps, err := problems.load()
+	if err != nil {
+		return fmt.Errorf("train %s: %w", name, err)
+	}
+	judge, err := sandbox.New(sandbox.Config{})
+	if err != nil {
+		return err
+	}
+	defer judge.Close()
+	cands, err := candidates(ctx, c, m, tok, judge, ps, *samples, genConfig(tok, model.GenerateConfig{MaxNewTokens: *maxNew, Temperature: *temperature, Seed: c.run.Seed}))
+	if err != nil {
+		return fmt.Errorf("train %s: %w", name, err)
+	}
+	examples := baselines.TurnSFT(cands, prompt.Builder{}, c.run.Seed)
+	if name == "self-corrector" {
+		examples = baselines.SelfCorrector(cands, prompt.Builder{}, c.run.Seed)
+	}
+	if len(examples) == 0 {
+		return fmt.Errorf("train %s: no training example: the model's %d samples per problem were all correct or all incorrect", name, *samples)
+	}
+	cfg.Run, cfg.Eval = c.run, c.eval(judge, tok)
+	sum, err := (&train.SFT{Model: m, Tokenizer: tok, Examples: examples, Config: *cfg}).Run(ctx)
+	if err != nil {
+		return fmt.Errorf("train %s: %w", name, err)
+	}
+	fmt.Printf("trained %d steps on %d examples (resumed at %d); model in %s\n", sum.Steps, len(examples), sum.Resumed, filepath.Join(sum.Dir, "model"))
+	return nil
+}
+
+// candidates samples and judges once per run directory: the samples are
+// kept in candidates.json, so a resumed run trains on the same data.
+func candidates(ctx context.Context, c *common, m *model.Model, tok model.Tokenizer, judge *sandbox.Executor,
+	ps []data.Problem, n int, gen model.GenerateConfig) ([]baselines.Candidates, error) {
+	path := filepath.Join(*c.out, "candidates.json")
+	var cands []baselines.Candidates
+	if b, err := os.ReadFile(path); err == nil {
+		if err := json.Unmarshal(b, &cands); err != nil {
+			return nil, fmt.Errorf("%s: %w", path, err)
+		}
+		return cands, nil
+	}
+	cands, err := baselines.Sample(ctx, m, tok, judge, prompt.Builder{}, ps, n, gen)
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(cands)
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(*c.out, 0o755); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(path+".partial", b, 0o644); err != nil {
+		return nil, err
+	}
+	return cands, os.Rename(path+".partial", path)
+}

@@ -1,0 +1,121 @@
+package baselines
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/cocos-go/cocos/cocos/evaluate"
+	"github.com/cocos-go/cocos/cocos/metrics"
+	"github.com/cocos-go/cocos/cocos/model"
+	"github.com/cocos-go/cocos/cocos/prompt"
+	"github.com/cocos-go/cocos/cocos/sft"
+	"github.com/cocos-go/cocos/cocos/train"
+	"github.com/cocos-go/cocos/data"
+	"github.com/cocos-go/cocos/internal/tinytest"
+	"github.com/cocos-go/cocos/sandbox"
+)
+
+// TestTurnSFTData: with hand-made candidates, Turn-SFT mixes 1-turn
+// examples of correct programs and 2-turn (incorrect → correct) examples
+// 1:1; Self-Corrector keeps the 2-turn ones; a problem with no correct
+// candidate gives no 2-turn example.
+func TestTurnSFTData(t *testing.T) {
+	p := data.Problem{ID: "p", Text: "add", Tests: []string{"assert add(1, 2) == 3"}}
+	q := data.Problem{ID: "q", Text: "sub", Tests: []string{"assert sub(3, 2) == 1"}}
+	cands := []Candidates{
+		{Problem: p, Correct: []string{"def add(a, b):\n    return a + b", "def add(a, b):\n    return b + a"},
+			Incorrect: []string{"def add(a, b):\n    return a - b", "def add(a, b):\n    return a * b", "def add(a, b):\n    return 0"}},
+		{Problem: q, Incorrect: []string{"def sub(a, b):\n    return b - a"}},
+	}
+	ex := TurnSFT(cands, prompt.Builder{}, 1)
+	turns := map[int]int{}
+	for _, e := range ex {
+		turns[e.Turns]++
+		if e.Turns == 2 && (!strings.Contains(e.Prompt, "return a ") && !strings.Contains(e.Prompt, "return 0") || !strings.HasPrefix(e.Completion, "def add")) {
+			t.Errorf("2-turn example does not fix a wrong add: %q -> %q", e.Prompt[len(e.Prompt)-80:], e.Completion)
+		}
+	}
+	if turns[1] != 2 || turns[2] != 2 {
+		t.Errorf("Turn-SFT: %v examples per turn count, want 2 and 2 (1:1, cut to the 2 correct programs)", turns)
+	}
+	sc := SelfCorrector(cands, prompt.Builder{}, 1)
+	if len(sc) != 3 {
+		t.Errorf("Self-Corrector: %d examples, want the 3 pairs of p", len(sc))
+	}
+	for _, e := range sc {
+		if e.Turns != 2 || !strings.Contains(e.Prompt, prompt.Correct) {
+			t.Errorf("Self-Corrector example is not a correction: %+v", e)
+		}
+	}
+}
+
+// TestSample: sampled programs are judged and kept once each.
+func TestSample(t *testing.T) {
+	tasks := data.Suite(data.SuiteConfig{Train: 10, Test: 2})
+	tok := tinytest.Tokenizer(t, tasks, 400)
+	m := tinytest.Model(t, tinytest.Config(tok.VocabSize(), 32, 1), 1, 0.5)
+	judge, err := sandbox.New(sandbox.Config{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer judge.Close()
+	ps := data.SuiteProblems(tasks, "train")[:2]
+	cands, err := Sample(context.Background(), m, tok, judge, prompt.Builder{}, ps, 4,
+		model.GenerateConfig{MaxNewTokens: 6, Temperature: 1, StopTokens: []int{tok.EOS}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cands {
+		all := append(append([]string{}, c.Correct...), c.Incorrect...)
+		seen := map[string]bool{}
+		for _, code := range all {
+			if seen[code] {
+				t.Errorf("%s: %q kept twice", c.Problem.ID, code)
+			}
+			seen[code] = true
+		}
+		if len(all) == 0 || len(all) > 4 || len(c.Correct) != 0 {
+			t.Errorf("%s: %d correct, %d incorrect from a random model's 4 samples", c.Problem.ID, len(c.Correct), len(c.Incorrect))
+		}
+	}
+}
+
+// TestTurnSFTAndSelfCorrectorEndToEnd: candidates (the suite's reference
+// and wrong programs standing in for a model's samples, which a random
+// tiny model never gets right; Sample is tested above), Turn-SFT and
+// Self-Corrector data built from them, a short SFT of each, and an
+// evaluation where the trained corrector writes turn 2.
+func TestTurnSFTAndSelfCorrectorEndToEnd(t *testing.T) {
+	tasks := data.Suite(data.SuiteConfig{Train: 10, Test: 2})
+	tok := tinytest.Tokenizer(t, tasks, 400)
+	cfg := tinytest.Config(tok.VocabSize(), 32, 1)
+	judge, err := sandbox.New(sandbox.Config{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer judge.Close()
+	var cands []Candidates
+	for _, tk := range data.SuiteSplit(tasks, "train") {
+		cands = append(cands, Candidates{Problem: tk.Problem, Correct: []string{tk.Code}, Incorrect: tk.Wrong})
+	}
+	base := tinytest.Model(t, cfg, 1, 0.5)
+	for name, ex := range map[string][]sft.Example{"turn-sft": TurnSFT(cands, prompt.Builder{}, 1), "self-corrector": SelfCorrector(cands, prompt.Builder{}, 1)} {
+		if len(ex) == 0 {
+			t.Fatalf("%s: no examples from %+v", name, cands)
+		}
+		m := tinytest.Model(t, cfg, 1, 0.5)
+		dir := t.TempDir()
+		if _, err := (&train.SFT{Model: m, Tokenizer: tok, Examples: ex,
+			Config: train.SFTConfig{Steps: 2, Batch: 2, LR: 1e-3, MaxLen: 512, Run: train.RunConfig{Dir: dir}}}).Run(context.Background()); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		r := &evaluate.Runner{Model: base, Corrector: m, Tokenizer: tok, Judge: judge, Method: name,
+			Generate: model.GenerateConfig{MaxNewTokens: 6, StopTokens: []int{tok.EOS}}}
+		res, err := r.Run(context.Background(), data.SuiteProblems(tasks, "test"), 2)
+		if err != nil || len(res.Rows) != 2*2 {
+			t.Fatalf("%s: evaluation: %d rows, %v", name, len(res.Rows), err)
+		}
+		t.Logf("%s: %d examples, turn-1 pass %v", name, len(ex), metrics.Acc(res.Trajectories, 1))
+	}
+}
