@@ -8,7 +8,9 @@ import (
 	"github.com/cocos-go/cocos/cocos/evaluate"
 	"github.com/cocos-go/cocos/cocos/metrics"
 	"github.com/cocos-go/cocos/cocos/model"
+	"github.com/cocos-go/cocos/cocos/openai"
 	"github.com/cocos-go/cocos/cocos/prompt"
+	"github.com/cocos-go/cocos/cocos/prompting"
 	"github.com/cocos-go/cocos/data"
 	"github.com/cocos-go/cocos/data/trajectory"
 	"github.com/cocos-go/cocos/sandbox"
@@ -31,6 +33,10 @@ func runEval(ctx context.Context, args []string) error {
 	seed := fs.Uint64("seed", 1, "sampling seed")
 	fewShot := fs.Bool("few-shot", false, "prefix MBPP's 3 prompt-split problems (section 4, for pre-trained models; needs --data)")
 	backendName := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else go)")
+	refine := fs.String("refine", "", "section 4's prompting: self (Self-Refine) or external (External-Refine: feedback from a teacher)")
+	teacher := (&openai.Client{}).FromEnv()
+	fs.StringVar(&teacher.BaseURL, "teacher-url", teacher.BaseURL, "external: the teacher's OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1 (default $OPENAI_BASE_URL)")
+	fs.StringVar(&teacher.Model, "teacher-model", teacher.Model, "external: the teacher's model name (default $COCOS_TEACHER_MODEL)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -65,6 +71,15 @@ func runEval(ctx context.Context, args []string) error {
 	}
 	r := &evaluate.Runner{Model: m, Corrector: corr, Tokenizer: tok, Judge: judge, Batch: *batch, RunID: *method, ModelID: *modelDir, Method: *method,
 		Generate: genConfig(tok, model.GenerateConfig{MaxNewTokens: *maxNew})}
+	switch *refine {
+	case "":
+	case "self":
+		r.Next = prompting.Refine(prompting.SelfReviewer{Model: m, Tokenizer: tok})
+	case "external":
+		r.Next = prompting.Refine(prompting.TeacherReviewer{Client: teacher})
+	default:
+		return fmt.Errorf("eval: --refine is self or external, not %q", *refine)
+	}
 	if *fewShot {
 		if r.Prompts.FewShot, err = fewShotPrefix(problems); err != nil {
 			return fmt.Errorf("eval: %w", err)

@@ -12,8 +12,9 @@ import (
 	"github.com/cocos-go/cocos/cocos/openai"
 )
 
-// TestServeCommand: `cocos serve` on a free port answers an OpenAI client,
-// and Ctrl-C shuts it down cleanly.
+// TestServeCommand: `cocos serve` on a free port answers an OpenAI client
+// and serves as the teacher of `cocos eval --refine external`, and Ctrl-C
+// shuts it down cleanly.
 func TestServeCommand(t *testing.T) {
 	bin, dir := buildCocos(t), t.TempDir()
 	cocos(t, bin, dir, "init", "--preset", "tiny", "--out", "tiny")
@@ -35,6 +36,12 @@ func TestServeCommand(t *testing.T) {
 		t.Errorf("completion: %v", err)
 	}
 	t.Logf("teacher said %q", text)
+	// External-Refine with the served model as the teacher.
+	out2 := cocos(t, bin, dir, "eval", "--model", "tiny", "--refine", "external", "--teacher-url", url, "--teacher-model", "teacher",
+		"--limit", "2", "--max-new-tokens", "4", "--method", "external-refine", "--out", "refine")
+	if !strings.Contains(out2, "Acc@t1") || !strings.Contains(out2, "refine t1→t2") {
+		t.Errorf("External-Refine printed no table:\n%s", out2)
+	}
 	cmd.Process.Signal(os.Interrupt)
 	if err := cmd.Wait(); err != nil {
 		t.Errorf("serve did not stop cleanly on Ctrl-C: %v", err)

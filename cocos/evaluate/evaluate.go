@@ -35,8 +35,27 @@ type Runner struct {
 	Reward   reward.Kind
 	Gamma    float64 // for the accumulated reward column; default 0.5
 	Batch    int     // prompts per generation call; default 16
+	// Next, if set, builds turns 2 … T's prompts instead of Prompts.Next.
+	Next NextFunc
 	// RunID, ModelID and Method label the Arrow rows.
 	RunID, ModelID, Method string
+}
+
+// NextFunc builds the next turn's prompts from each problem's last prompt
+// and extracted code (prompting methods such as Self-Refine insert feedback
+// there).
+type NextFunc func(ctx context.Context, ps []data.Problem, prompts, codes []string) ([]string, error)
+
+// next is the Next hook, or the protocol's correction prompt.
+func (r *Runner) next(ctx context.Context, ps []data.Problem, prompts, codes []string) ([]string, error) {
+	if r.Next != nil {
+		return r.Next(ctx, ps, prompts, codes)
+	}
+	out := make([]string, len(prompts))
+	for i := range prompts {
+		out[i] = r.Prompts.Next(prompts[i], codes[i])
+	}
+	return out, nil
 }
 
 // Result is an evaluation's outcome.
@@ -117,7 +136,12 @@ func (r *Runner) runBatch(ctx context.Context, ps []data.Problem, turns int) ([]
 				EditRatio: edit, Model: r.ModelID, Method: r.Method, Gamma: r.Gamma,
 				Seed: int64(r.Generate.Seed), Time: start.UTC(),
 			})
-			prompts[i] = r.Prompts.Next(prompts[i], codes[i])
+		}
+		if t == turns {
+			break
+		}
+		if prompts, err = r.next(ctx, ps, prompts, codes); err != nil {
+			return nil, nil, fmt.Errorf("evaluate: prompts of turn %d: %w", t+1, err)
 		}
 	}
 	return trajs, rows, nil
