@@ -34,7 +34,10 @@ func runEval(ctx context.Context, args []string) error {
 	fewShot := fs.Bool("few-shot", false, "prefix MBPP's 3 prompt-split problems (section 4, for pre-trained models; needs --data)")
 	backendName := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else go)")
 	refine := fs.String("refine", "", "section 4's prompting: self (Self-Refine) or external (External-Refine: feedback from a teacher)")
+	sets := fs.String("sets", "", "section 4's SETS: self (self-verification) or external (External-SETS: a teacher verifies)")
+	setsSamples := fs.Int("sets-samples", 20, "SETS: programs sampled per problem (at temperature 0.7)")
 	teacher := (&openai.Client{}).FromEnv()
+	teacherTokens := fs.Int("teacher-max-tokens", 256, "external: most tokens of each teacher feedback")
 	fs.StringVar(&teacher.BaseURL, "teacher-url", teacher.BaseURL, "external: the teacher's OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1 (default $OPENAI_BASE_URL)")
 	fs.StringVar(&teacher.Model, "teacher-model", teacher.Model, "external: the teacher's model name (default $COCOS_TEACHER_MODEL)")
 	if err := parseFlags(fs, args); err != nil {
@@ -71,12 +74,15 @@ func runEval(ctx context.Context, args []string) error {
 	}
 	r := &evaluate.Runner{Model: m, Corrector: corr, Tokenizer: tok, Judge: judge, Batch: *batch, RunID: *method, ModelID: *modelDir, Method: *method,
 		Generate: genConfig(tok, model.GenerateConfig{MaxNewTokens: *maxNew})}
+	if *sets != "" {
+		return runSETS(ctx, r, *sets, *setsSamples, prompting.TeacherReviewer{Client: teacher, MaxTokens: *teacherTokens}, ps, *out)
+	}
 	switch *refine {
 	case "":
 	case "self":
 		r.Next = prompting.Refine(prompting.SelfReviewer{Model: m, Tokenizer: tok})
 	case "external":
-		r.Next = prompting.Refine(prompting.TeacherReviewer{Client: teacher})
+		r.Next = prompting.Refine(prompting.TeacherReviewer{Client: teacher, MaxTokens: *teacherTokens})
 	default:
 		return fmt.Errorf("eval: --refine is self or external, not %q", *refine)
 	}
@@ -175,4 +181,34 @@ func short(s string) string {
 		return "…" + s[len(s)-9:]
 	}
 	return s
+}
+
+// runSETS runs SETS or External-SETS and prints accuracy and the
+// verifier's confusion matrix (Appendix A).
+func runSETS(ctx context.Context, r *evaluate.Runner, mode string, samples int, teacher prompting.TeacherReviewer, ps []data.Problem, out string) error {
+	s := &prompting.SETS{Model: r.Model, Tokenizer: r.Tokenizer, Judge: r.Judge, Prompts: r.Prompts, Samples: samples,
+		MaxTokens: r.Generate.MaxNewTokens, Seed: r.Generate.Seed, Method: r.Method}
+	switch mode {
+	case "self":
+		s.Verifier = prompting.SelfReviewer{Model: r.Model, Tokenizer: r.Tokenizer}
+	case "external":
+		s.Verifier = teacher
+	default:
+		return fmt.Errorf("eval: --sets is self or external, not %q", mode)
+	}
+	res, err := s.Run(ctx, ps)
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	if out != "" {
+		if err := writeRows(out, res.Rows); err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+	}
+	c := res.Confusion
+	fmt.Printf("SETS (%s verifier), %d samples per problem, %d problems\n", mode, samples, len(ps))
+	fmt.Printf("Acc@t1 (mean of the samples) %.1f%%, Acc of the answers %.1f%%\n", 100*res.Acc1, 100*res.Acc2)
+	fmt.Printf("verifier vs tests: correct→verified %d, incorrect→verified %d, correct→rejected %d, incorrect→rejected %d (accuracy %.1f%%)\n",
+		c.TruePositive, c.FalsePositive, c.FalseNegative, c.TrueNegative, 100*c.Accuracy())
+	return nil
 }

@@ -38,9 +38,14 @@ func TestServeCommand(t *testing.T) {
 	t.Logf("teacher said %q", text)
 	// External-Refine with the served model as the teacher.
 	out2 := cocos(t, bin, dir, "eval", "--model", "tiny", "--refine", "external", "--teacher-url", url, "--teacher-model", "teacher",
-		"--limit", "2", "--max-new-tokens", "4", "--method", "external-refine", "--out", "refine")
+		"--teacher-max-tokens", "8", "--limit", "2", "--max-new-tokens", "4", "--method", "external-refine", "--out", "refine")
 	if !strings.Contains(out2, "Acc@t1") || !strings.Contains(out2, "refine t1→t2") {
 		t.Errorf("External-Refine printed no table:\n%s", out2)
+	}
+	out3 := cocos(t, bin, dir, "eval", "--model", "tiny", "--sets", "external", "--sets-samples", "2", "--teacher-url", url,
+		"--teacher-model", "teacher", "--teacher-max-tokens", "8", "--limit", "2", "--max-new-tokens", "4")
+	if !strings.Contains(out3, "verifier vs tests") {
+		t.Errorf("External-SETS printed no confusion matrix:\n%s", out3)
 	}
 	cmd.Process.Signal(os.Interrupt)
 	if err := cmd.Wait(); err != nil {
