@@ -94,3 +94,57 @@ func candidates(ctx context.Context, c *common, m *model.Model, tok model.Tokeni
 	}
 	return cands, os.Rename(path+".partial", path)
 }
+
+func runTrainReVISE(ctx context.Context, args []string) error {
+	fs := newFlags("train revise", "train revise --model DIR --out RUN [flags]",
+		"ReVISE (Lee et al. 2025): sample --samples programs per problem from --model, judge them, and train with SFT\n"+
+			"plus DPO in one backward pass to stop after a correct program and to refine ([CORRECT]) after a wrong one.\n"+
+			"Evaluate with `cocos eval --model RUN/model --revise`.")
+	c := addCommon(fs)
+	var cfg train.PreferenceConfig
+	fs.IntVar(&cfg.Steps, "steps", 100, "optimiser steps")
+	fs.IntVar(&cfg.Batch, "batch", 16, "preference pairs per step")
+	fs.Float64Var(&cfg.LR, "lr", 1e-5, "peak Adam learning rate (cosine decay)")
+	fs.Float64Var(&cfg.Beta, "beta", 0.1, "DPO temperature β")
+	fs.Float64Var(&cfg.SFTWeight, "sft-weight", 1, "weight of the chosen completions' NLL")
+	fs.IntVar(&cfg.MaxLen, "max-len", 1024, "longest sequence in tokens")
+	problems := addProblemFlags(fs, "train")
+	samples := fs.Int("samples", 10, "programs sampled per problem")
+	temperature := fs.Float64("temperature", 0.9, "sampling temperature of the candidates")
+	maxNew := fs.Int("max-new-tokens", 512, "most new tokens per candidate")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	m, tok, err := c.open(ctx)
+	if err != nil {
+		return fmt.Errorf("train revise: %w", err)
+	}
+	ref, _, err := loadModel(ctx, m.Backend, *c.model)
+	if err != nil {
+		return fmt.Errorf("train revise: reference: %w", err)
+	}
+	ps, err := problems.load()
+	if err != nil {
+		return fmt.Errorf("train revise: %w", err)
+	}
+	judge, err := sandbox.New(sandbox.Config{})
+	if err != nil {
+		return err
+	}
+	defer judge.Close()
+	cands, err := candidates(ctx, c, m, tok, judge, ps, *samples, genConfig(tok, model.GenerateConfig{MaxNewTokens: *maxNew, Temperature: *temperature, Seed: c.run.Seed}))
+	if err != nil {
+		return fmt.Errorf("train revise: %w", err)
+	}
+	pairs := baselines.ReVISE(cands, prompt.Builder{})
+	if len(pairs) == 0 {
+		return fmt.Errorf("train revise: no preference pair: the model's %d samples per problem were all correct or all incorrect", *samples)
+	}
+	cfg.Run = c.run
+	sum, err := (&train.Preference{Model: m, Reference: ref, Tokenizer: tok, Pairs: pairs, Config: cfg}).Run(ctx)
+	if err != nil {
+		return fmt.Errorf("train revise: %w", err)
+	}
+	fmt.Printf("trained %d steps on %d pairs (resumed at %d); model in %s\n", sum.Steps, len(pairs), sum.Resumed, filepath.Join(sum.Dir, "model"))
+	return nil
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/cocos-go/cocos/cocos/baselines"
 	"github.com/cocos-go/cocos/cocos/evaluate"
 	"github.com/cocos-go/cocos/cocos/metrics"
 	"github.com/cocos-go/cocos/cocos/model"
@@ -34,6 +35,7 @@ func runEval(ctx context.Context, args []string) error {
 	fewShot := fs.Bool("few-shot", false, "prefix MBPP's 3 prompt-split problems (section 4, for pre-trained models; needs --data)")
 	backendName := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else go)")
 	refine := fs.String("refine", "", "section 4's prompting: self (Self-Refine) or external (External-Refine: feedback from a teacher)")
+	revise := fs.Bool("revise", false, "ReVISE inference: one pass that may refine after [CORRECT] until EOS; turns are its two attempts")
 	sets := fs.String("sets", "", "section 4's SETS: self (self-verification) or external (External-SETS: a teacher verifies)")
 	setsSamples := fs.Int("sets-samples", 20, "SETS: programs sampled per problem (at temperature 0.7)")
 	teacher := (&openai.Client{}).FromEnv()
@@ -74,6 +76,19 @@ func runEval(ctx context.Context, args []string) error {
 	}
 	r := &evaluate.Runner{Model: m, Corrector: corr, Tokenizer: tok, Judge: judge, Batch: *batch, RunID: *method, ModelID: *modelDir, Method: *method,
 		Generate: genConfig(tok, model.GenerateConfig{MaxNewTokens: *maxNew})}
+	if *revise {
+		res, err := baselines.EvaluateReVISE(ctx, m, tok, judge, r.Prompts, ps, r.Generate, *method)
+		if err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+		if *out != "" {
+			if err := writeRows(*out, res.Rows); err != nil {
+				return fmt.Errorf("eval: %w", err)
+			}
+		}
+		fmt.Print(report(*method, [][]metrics.Trajectory{res.Trajectories}, 2))
+		return nil
+	}
 	if *sets != "" {
 		return runSETS(ctx, r, *sets, *setsSamples, prompting.TeacherReviewer{Client: teacher, MaxTokens: *teacherTokens}, ps, *out)
 	}

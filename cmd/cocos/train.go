@@ -18,7 +18,7 @@ import (
 	"github.com/cocos-go/cocos/sandbox"
 )
 
-const trainUsage = "train: name a trainer: cocos train sft|cocos|score|turn-rl|turn-sft|self-corrector --model DIR --out RUN [flags] (-h for each)"
+const trainUsage = "train: name a trainer: cocos train sft|cocos|score|turn-rl|turn-sft|self-corrector|revise --model DIR --out RUN [flags] (-h for each)"
 
 func runTrain(ctx context.Context, args []string) error {
 	if len(args) == 0 {
@@ -31,6 +31,8 @@ func runTrain(ctx context.Context, args []string) error {
 		return runTrainRL(ctx, args[0], args[1:])
 	case "turn-sft", "self-corrector":
 		return runTrainBaseline(ctx, args[0], args[1:])
+	case "revise":
+		return runTrainReVISE(ctx, args[1:])
 	}
 	return fmt.Errorf("%s; not %q", trainUsage, args[0])
 }

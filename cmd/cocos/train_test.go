@@ -158,20 +158,27 @@ func TestTrainInterrupted(t *testing.T) {
 	}
 }
 
-// TestTrainBaselineNoExamples: `cocos train turn-sft` samples and judges
-// candidates, keeps them in the run directory, and when a (random) model
-// wrote no correct program says so in one line with a non-zero exit.
+// TestTrainBaselineNoExamples: `cocos train turn-sft` and `revise` sample
+// and judge candidates, keep them in the run directory, and when a (random)
+// model wrote no correct program say so in one line with a non-zero exit;
+// `cocos eval --revise` runs ReVISE's one-pass inference.
 func TestTrainBaselineNoExamples(t *testing.T) {
 	bin, dir := buildCocos(t), t.TempDir()
 	cocos(t, bin, dir, "init", "--preset", "tiny", "--out", "tiny")
-	cmd := exec.Command(bin, "train", "turn-sft", "--model", "tiny", "--out", "run", "--limit", "2", "--samples", "2",
-		"--max-new-tokens", "8", "--eval", "0", "--quiet")
-	cmd.Dir = dir
-	out, err := cmd.CombinedOutput()
-	if err == nil || !strings.Contains(string(out), "no training example") || strings.Count(strings.TrimSpace(string(out)), "\n") != 0 {
-		t.Errorf("want one line saying there is no training example, got %v: %s", err, out)
+	for _, c := range []struct{ trainer, says string }{{"turn-sft", "no training example"}, {"revise", "no preference pair"}} {
+		cmd := exec.Command(bin, "train", c.trainer, "--model", "tiny", "--out", c.trainer, "--limit", "2", "--samples", "2",
+			"--max-new-tokens", "8", "--eval", "0", "--quiet")
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), c.says) || strings.Count(strings.TrimSpace(string(out)), "\n") != 0 {
+			t.Errorf("%s: want one line saying %q, got %v: %s", c.trainer, c.says, err, out)
+		}
+		if _, err := os.Stat(filepath.Join(dir, c.trainer, "candidates.json")); err != nil {
+			t.Errorf("%s: candidates.json not kept", c.trainer)
+		}
 	}
-	if _, err := os.Stat(filepath.Join(dir, "run", "candidates.json")); err != nil {
-		t.Error("candidates.json not kept")
+	out := cocos(t, bin, dir, "eval", "--model", "tiny", "--revise", "--limit", "2", "--max-new-tokens", "8", "--method", "revise", "--out", "rv")
+	if !strings.Contains(out, "revise t1→t2") {
+		t.Errorf("eval --revise printed no table:\n%s", out)
 	}
 }

@@ -119,3 +119,64 @@ func TestTurnSFTAndSelfCorrectorEndToEnd(t *testing.T) {
 		t.Logf("%s: %d examples, turn-1 pass %v", name, len(ex), metrics.Acc(res.Trajectories, 1))
 	}
 }
+
+// TestReVISEPairsAndAttempts: after a correct program stopping is chosen,
+// after a wrong one refining into a correct one; a completion splits into
+// its attempts at the refine marker.
+func TestReVISEPairsAndAttempts(t *testing.T) {
+	p := data.Problem{ID: "p", Text: "add", Tests: []string{"assert add(1, 2) == 3"}}
+	good, bad := "def add(a, b):\n    return a + b", "def add(a, b):\n    return a - b"
+	pairs := ReVISE([]Candidates{{Problem: p, Correct: []string{good}, Incorrect: []string{bad}},
+		{Problem: p, Incorrect: []string{bad}}}, prompt.Builder{})
+	if len(pairs) != 2 {
+		t.Fatalf("%d pairs, want 2 (a problem without a correct program gives none)", len(pairs))
+	}
+	if pairs[0].Chosen != good+"\n[DONE]" || pairs[0].Rejected != good+"\n[DONE]"+Refine+bad+"\n[DONE]" {
+		t.Errorf("after a correct program: %+v", pairs[0])
+	}
+	if pairs[1].Chosen != bad+"\n[DONE]"+Refine+good+"\n[DONE]" || pairs[1].Rejected != bad+"\n[DONE]" {
+		t.Errorf("after a wrong program: %+v", pairs[1])
+	}
+	for completion, want := range map[string][2]string{
+		pairs[1].Chosen:           {bad, good},
+		good + "\n[DONE]":         {good, good},
+		bad + "\n[DONE][CORRECT]": {bad, bad},
+	} {
+		if a, b := ReVISEAttempts(completion); a != want[0] || b != want[1] {
+			t.Errorf("ReVISEAttempts(%q) = %q, %q", completion, a, b)
+		}
+	}
+}
+
+// TestReVISEEndToEnd: pairs from the suite's reference and wrong programs
+// (standing in for a model's samples), SFT + DPO for a few steps, and the
+// single-pass two-attempt evaluation with a row per problem and attempt.
+func TestReVISEEndToEnd(t *testing.T) {
+	tasks := data.Suite(data.SuiteConfig{Train: 10, Test: 2})
+	tok := tinytest.Tokenizer(t, tasks, 400)
+	cfg := tinytest.Config(tok.VocabSize(), 32, 1)
+	var cands []Candidates
+	for _, tk := range data.SuiteSplit(tasks, "train") {
+		cands = append(cands, Candidates{Problem: tk.Problem, Correct: []string{tk.Code}, Incorrect: tk.Wrong})
+	}
+	m := tinytest.Model(t, cfg, 1, 0.1)
+	job := &train.Preference{Model: m, Reference: tinytest.Model(t, cfg, 1, 0.1), Tokenizer: tok, Pairs: ReVISE(cands, prompt.Builder{}),
+		Config: train.PreferenceConfig{Steps: 3, Batch: 4, LR: 1e-3, MaxLen: 512, Run: train.RunConfig{Dir: t.TempDir()}}}
+	if _, err := job.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	judge, err := sandbox.New(sandbox.Config{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer judge.Close()
+	ps := data.SuiteProblems(tasks, "test")
+	res, err := EvaluateReVISE(context.Background(), m, tok, judge, prompt.Builder{}, ps,
+		model.GenerateConfig{MaxNewTokens: 12, StopTokens: []int{tok.EOS}}, "revise")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Rows) != 2*len(ps) || len(res.Trajectories) != len(ps) || len(res.Trajectories[0]) != 2 {
+		t.Errorf("%d rows, %d trajectories", len(res.Rows), len(res.Trajectories))
+	}
+}
