@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +11,7 @@ import (
 	"github.com/cocos-go/cocos/cocos/baselines"
 	"github.com/cocos-go/cocos/cocos/model"
 	"github.com/cocos-go/cocos/cocos/prompt"
+	"github.com/cocos-go/cocos/cocos/tokenizer"
 	"github.com/cocos-go/cocos/cocos/train"
 	"github.com/cocos-go/cocos/data"
 	"github.com/cocos-go/cocos/sandbox"
@@ -22,43 +24,74 @@ var baselineSummary = map[string]string{
 		"evaluate with `cocos eval --model GENERATOR --corrector RUN/model` (the generator stays frozen).",
 }
 
+// sampling are the flags of the baselines that train on judged samples.
+type sampling struct {
+	problems        *problemFlags
+	samples, maxNew *int
+	temperature     *float64
+}
+
+func addSamplingFlags(fs *flag.FlagSet) *sampling {
+	return &sampling{problems: addProblemFlags(fs, "train"),
+		samples:     fs.Int("samples", 10, "programs sampled per problem"),
+		temperature: fs.Float64("temperature", 0.9, "sampling temperature of the candidates"),
+		maxNew:      fs.Int("max-new-tokens", 512, "most new tokens per candidate")}
+}
+
+// sampled is what a sampling baseline trains from.
+type sampled struct {
+	m     *model.Model
+	tok   *tokenizer.Tokenizer
+	judge *sandbox.Executor
+	cands []baselines.Candidates
+}
+
+// open loads the model and problems, starts the judge (the caller closes
+// it) and samples or reloads the run's candidates.
+func (s *sampling) open(ctx context.Context, c *common) (*sampled, error) {
+	m, tok, err := c.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := s.problems.load()
+	if err != nil {
+		return nil, err
+	}
+	judge, err := sandbox.New(sandbox.Config{})
+	if err != nil {
+		return nil, err
+	}
+	gen := genConfig(tok, model.GenerateConfig{MaxNewTokens: *s.maxNew, Temperature: *s.temperature, Seed: c.run.Seed})
+	cands, err := candidates(ctx, c, m, tok, judge, ps, *s.samples, gen)
+	if err != nil {
+		judge.Close()
+		return nil, err
+	}
+	return &sampled{m: m, tok: tok, judge: judge, cands: cands}, nil
+}
+
 func runTrainBaseline(ctx context.Context, name string, args []string) error {
 	fs := newFlags("train "+name, "train "+name+" --model DIR --out RUN [flags]", baselineSummary[name])
 	c := addCommon(fs)
 	cfg := addSFTFlags(fs)
-	problems := addProblemFlags(fs, "train")
-	samples := fs.Int("samples", 10, "programs sampled per problem")
-	temperature := fs.Float64("temperature", 0.9, "sampling temperature of the candidates")
-	maxNew := fs.Int("max-new-tokens", 512, "most new tokens per candidate")
+	smp := addSamplingFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	m, tok, err := c.open(ctx)
+	d, err := smp.open(ctx, c)
 	if err != nil {
 		return fmt.Errorf("train %s: %w", name, err)
 	}
-	ps, err := problems.load()
-	if err != nil {
-		return fmt.Errorf("train %s: %w", name, err)
-	}
-	judge, err := sandbox.New(sandbox.Config{})
-	if err != nil {
-		return err
-	}
-	defer judge.Close()
-	cands, err := candidates(ctx, c, m, tok, judge, ps, *samples, genConfig(tok, model.GenerateConfig{MaxNewTokens: *maxNew, Temperature: *temperature, Seed: c.run.Seed}))
-	if err != nil {
-		return fmt.Errorf("train %s: %w", name, err)
-	}
-	examples := baselines.TurnSFT(cands, prompt.Builder{}, c.run.Seed)
+	defer d.judge.Close()
+	examples := baselines.TurnSFT(d.cands, prompt.Builder{}, c.run.Seed)
 	if name == "self-corrector" {
-		examples = baselines.SelfCorrector(cands, prompt.Builder{}, c.run.Seed)
+		examples = baselines.SelfCorrector(d.cands, prompt.Builder{}, c.run.Seed)
 	}
 	if len(examples) == 0 {
-		return fmt.Errorf("train %s: no training example: the model's %d samples per problem were all correct or all incorrect", name, *samples)
+		return fmt.Errorf("train %s: no training example: the model's %d samples per problem were all correct or all incorrect", name, *smp.samples)
 	}
-	cfg.Run, cfg.Eval = c.run, c.eval(judge, tok)
-	sum, err := (&train.SFT{Model: m, Tokenizer: tok, Examples: examples, Config: *cfg}).Run(ctx)
+	cfg.Run, cfg.Eval = c.run, c.eval(d.judge, d.tok)
+	sum, err := (&train.SFT{Model: d.m, Tokenizer: d.tok, Examples: examples, Config: *cfg}).Run(ctx)
 	if err != nil {
 		return fmt.Errorf("train %s: %w", name, err)
 	}
@@ -108,40 +141,25 @@ func runTrainReVISE(ctx context.Context, args []string) error {
 	fs.Float64Var(&cfg.Beta, "beta", 0.1, "DPO temperature β")
 	fs.Float64Var(&cfg.SFTWeight, "sft-weight", 1, "weight of the chosen completions' NLL")
 	fs.IntVar(&cfg.MaxLen, "max-len", 1024, "longest sequence in tokens")
-	problems := addProblemFlags(fs, "train")
-	samples := fs.Int("samples", 10, "programs sampled per problem")
-	temperature := fs.Float64("temperature", 0.9, "sampling temperature of the candidates")
-	maxNew := fs.Int("max-new-tokens", 512, "most new tokens per candidate")
+	smp := addSamplingFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	m, tok, err := c.open(ctx)
+	d, err := smp.open(ctx, c)
 	if err != nil {
 		return fmt.Errorf("train revise: %w", err)
 	}
-	ref, _, err := loadModel(ctx, m.Backend, *c.model)
+	defer d.judge.Close()
+	ref, _, err := loadModel(ctx, d.m.Backend, *c.model)
 	if err != nil {
 		return fmt.Errorf("train revise: reference: %w", err)
 	}
-	ps, err := problems.load()
-	if err != nil {
-		return fmt.Errorf("train revise: %w", err)
-	}
-	judge, err := sandbox.New(sandbox.Config{})
-	if err != nil {
-		return err
-	}
-	defer judge.Close()
-	cands, err := candidates(ctx, c, m, tok, judge, ps, *samples, genConfig(tok, model.GenerateConfig{MaxNewTokens: *maxNew, Temperature: *temperature, Seed: c.run.Seed}))
-	if err != nil {
-		return fmt.Errorf("train revise: %w", err)
-	}
-	pairs := baselines.ReVISE(cands, prompt.Builder{})
+	pairs := baselines.ReVISE(d.cands, prompt.Builder{})
 	if len(pairs) == 0 {
-		return fmt.Errorf("train revise: no preference pair: the model's %d samples per problem were all correct or all incorrect", *samples)
+		return fmt.Errorf("train revise: no preference pair: the model's %d samples per problem were all correct or all incorrect", *smp.samples)
 	}
 	cfg.Run = c.run
-	sum, err := (&train.Preference{Model: m, Reference: ref, Tokenizer: tok, Pairs: pairs, Config: cfg}).Run(ctx)
+	sum, err := (&train.Preference{Model: d.m, Reference: ref, Tokenizer: d.tok, Pairs: pairs, Config: cfg}).Run(ctx)
 	if err != nil {
 		return fmt.Errorf("train revise: %w", err)
 	}
