@@ -113,10 +113,16 @@ func runEval(ctx context.Context, args []string) error {
 			r.Generate.Temperature, r.Generate.Seed = *temperature, *seed+uint64(s)
 		}
 		res, err := r.Run(ctx, ps, *turns)
+		runs, rows = append(runs, res.Trajectories), append(rows, res.Rows...)
 		if err != nil {
+			// Keep the batches that finished (a teacher that died, Ctrl-C).
+			if *out != "" && len(rows) > 0 {
+				if werr := writeRows(*out, rows); werr == nil {
+					err = fmt.Errorf("%w (the %d rows finished before it are in %s)", err, len(rows), *out)
+				}
+			}
 			return fmt.Errorf("eval: %w", err)
 		}
-		runs, rows = append(runs, res.Trajectories), append(rows, res.Rows...)
 	}
 	if *out != "" {
 		if err := writeRows(*out, rows); err != nil {

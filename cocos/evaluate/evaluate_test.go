@@ -73,3 +73,32 @@ func TestRunThreeTurns(t *testing.T) {
 		t.Errorf("trajectories rebuilt from rows differ:\n%v\n%v", rebuilt, res.Trajectories)
 	}
 }
+
+// TestRunKeepsFinishedBatches: when the next-turn step fails (a teacher
+// that died) in the second batch, Run returns the error with the first
+// batch's trajectories and rows.
+func TestRunKeepsFinishedBatches(t *testing.T) {
+	tasks := data.Suite(data.SuiteConfig{Train: 10, Test: 4})
+	tok := tinytest.Tokenizer(t, tasks, 400)
+	m := tinytest.Model(t, tinytest.Config(tok.VocabSize(), 32, 1), 1, 0.5)
+	judge, err := sandbox.New(sandbox.Config{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer judge.Close()
+	calls := 0
+	r := &Runner{Model: m, Tokenizer: tok, Judge: judge, Batch: 2, Generate: model.GenerateConfig{MaxNewTokens: 4},
+		Next: func(_ context.Context, ps []data.Problem, prompts, codes []string) ([]string, error) {
+			if calls++; calls == 2 {
+				return nil, fmt.Errorf("teacher gone")
+			}
+			return prompts, nil
+		}}
+	res, err := r.Run(context.Background(), data.SuiteProblems(tasks, "test"), 2)
+	if err == nil || !strings.Contains(err.Error(), "teacher gone") {
+		t.Fatalf("want the teacher's error, got %v", err)
+	}
+	if len(res.Trajectories) != 2 || len(res.Rows) != 4 {
+		t.Errorf("kept %d trajectories and %d rows, want the first batch's 2 and 4", len(res.Trajectories), len(res.Rows))
+	}
+}
