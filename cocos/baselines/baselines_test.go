@@ -13,7 +13,6 @@ import (
 	"github.com/cocos-go/cocos/cocos/train"
 	"github.com/cocos-go/cocos/data"
 	"github.com/cocos-go/cocos/internal/tinytest"
-	"github.com/cocos-go/cocos/sandbox"
 )
 
 // TestTurnSFTData: with hand-made candidates, Turn-SFT mixes 1-turn
@@ -55,11 +54,7 @@ func TestSample(t *testing.T) {
 	tasks := data.Suite(data.SuiteConfig{Train: 10, Test: 2})
 	tok := tinytest.Tokenizer(t, tasks, 400)
 	m := tinytest.Model(t, tinytest.Config(tok.VocabSize(), 32, 1), 1, 0.5)
-	judge, err := sandbox.New(sandbox.Config{Workers: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer judge.Close()
+	judge := tinytest.Judge(t)
 	ps := data.SuiteProblems(tasks, "train")[:2]
 	cands, err := Sample(context.Background(), m, tok, judge, prompt.Builder{}, ps, 4,
 		model.GenerateConfig{MaxNewTokens: 6, Temperature: 1, StopTokens: []int{tok.EOS}})
@@ -90,11 +85,7 @@ func TestTurnSFTAndSelfCorrectorEndToEnd(t *testing.T) {
 	tasks := data.Suite(data.SuiteConfig{Train: 10, Test: 2})
 	tok := tinytest.Tokenizer(t, tasks, 400)
 	cfg := tinytest.Config(tok.VocabSize(), 32, 1)
-	judge, err := sandbox.New(sandbox.Config{Workers: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer judge.Close()
+	judge := tinytest.Judge(t)
 	var cands []Candidates
 	for _, tk := range data.SuiteSplit(tasks, "train") {
 		cands = append(cands, Candidates{Problem: tk.Problem, Correct: []string{tk.Code}, Incorrect: tk.Wrong})
@@ -165,11 +156,7 @@ func TestReVISEEndToEnd(t *testing.T) {
 	if _, err := job.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	judge, err := sandbox.New(sandbox.Config{Workers: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer judge.Close()
+	judge := tinytest.Judge(t)
 	ps := data.SuiteProblems(tasks, "test")
 	res, err := EvaluateReVISE(context.Background(), m, tok, judge, prompt.Builder{}, ps,
 		model.GenerateConfig{MaxNewTokens: 12, StopTokens: []int{tok.EOS}}, "revise")

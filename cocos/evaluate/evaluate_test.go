@@ -14,7 +14,6 @@ import (
 	"github.com/cocos-go/cocos/data"
 	"github.com/cocos-go/cocos/data/trajectory"
 	"github.com/cocos-go/cocos/internal/tinytest"
-	"github.com/cocos-go/cocos/sandbox"
 )
 
 // TestRunThreeTurns drives the whole loop with a tiny random model on suite
@@ -24,11 +23,7 @@ func TestRunThreeTurns(t *testing.T) {
 	tasks := data.Suite(data.SuiteConfig{Train: 10, Test: 4})
 	tok := tinytest.Tokenizer(t, tasks, 400)
 	m := tinytest.Model(t, tinytest.Config(tok.VocabSize(), 32, 1), 1, 0.5)
-	judge, err := sandbox.New(sandbox.Config{Workers: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer judge.Close()
+	judge := tinytest.Judge(t)
 	ps := data.SuiteProblems(tasks, "test")
 	r := &Runner{Model: m, Tokenizer: tok, Judge: judge, Generate: model.GenerateConfig{MaxNewTokens: 8, StopTokens: []int{tok.EOS}},
 		RunID: "test", ModelID: "random", Method: "eval"}
@@ -81,11 +76,7 @@ func TestRunKeepsFinishedBatches(t *testing.T) {
 	tasks := data.Suite(data.SuiteConfig{Train: 10, Test: 4})
 	tok := tinytest.Tokenizer(t, tasks, 400)
 	m := tinytest.Model(t, tinytest.Config(tok.VocabSize(), 32, 1), 1, 0.5)
-	judge, err := sandbox.New(sandbox.Config{Workers: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer judge.Close()
+	judge := tinytest.Judge(t)
 	calls := 0
 	r := &Runner{Model: m, Tokenizer: tok, Judge: judge, Batch: 2, Generate: model.GenerateConfig{MaxNewTokens: 4},
 		Next: func(_ context.Context, ps []data.Problem, prompts, codes []string) ([]string, error) {

@@ -15,7 +15,6 @@ import (
 	"github.com/cocos-go/cocos/cocos/serve"
 	"github.com/cocos-go/cocos/data"
 	"github.com/cocos-go/cocos/internal/tinytest"
-	"github.com/cocos-go/cocos/sandbox"
 )
 
 // TestExternalAndSelfRefine: External-Refine with another tiny model as
@@ -38,11 +37,7 @@ func TestExternalAndSelfRefine(t *testing.T) {
 		srv.Handler().ServeHTTP(w, r)
 	}))
 	defer hs.Close()
-	judge, err := sandbox.New(sandbox.Config{Workers: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer judge.Close()
+	judge := tinytest.Judge(t)
 	ps := data.SuiteProblems(tasks, "test")
 	external := TeacherReviewer{Client: &openai.Client{BaseURL: hs.URL + "/v1", Model: "teacher", Timeout: time.Minute}, MaxTokens: 8}
 	self := SelfReviewer{Model: student, Tokenizer: tok, MaxTokens: 8}

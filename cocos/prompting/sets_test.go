@@ -6,7 +6,6 @@ import (
 
 	"github.com/cocos-go/cocos/data"
 	"github.com/cocos-go/cocos/internal/tinytest"
-	"github.com/cocos-go/cocos/sandbox"
 )
 
 func TestVerdictsAndVote(t *testing.T) {
@@ -48,11 +47,7 @@ func TestSETS(t *testing.T) {
 	tasks := data.Suite(data.SuiteConfig{Train: 10, Test: 2})
 	tok := tinytest.Tokenizer(t, tasks, 400)
 	m := tinytest.Model(t, tinytest.Config(tok.VocabSize(), 32, 1), 1, 0.5)
-	judge, err := sandbox.New(sandbox.Config{Workers: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer judge.Close()
+	judge := tinytest.Judge(t)
 	ps := data.SuiteProblems(tasks, "test")
 	for verdict, want := range map[string]Confusion{"correct": {FalsePositive: 8}, "incorrect: wrong": {TrueNegative: 8}} {
 		s := &SETS{Model: m, Tokenizer: tok, Judge: judge, Verifier: fixed(verdict), Samples: 4, MaxTokens: 6, Method: "sets"}

@@ -10,7 +10,6 @@ import (
 	"github.com/cocos-go/cocos/cocos/reward"
 	"github.com/cocos-go/cocos/data"
 	"github.com/cocos-go/cocos/internal/tinytest"
-	"github.com/cocos-go/cocos/sandbox"
 )
 
 // TestSampleModes draws two-turn trajectories on suite problems in both
@@ -20,11 +19,7 @@ func TestSampleModes(t *testing.T) {
 	tok := tinytest.Tokenizer(t, tasks, 400)
 	cfg := tinytest.Config(tok.VocabSize(), 32, 1)
 	policy, ref := tinytest.Model(t, cfg, 1, 0.3), tinytest.Model(t, cfg, 1, 0.3)
-	judge, err := sandbox.New(sandbox.Config{Workers: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer judge.Close()
+	judge := tinytest.Judge(t)
 	s := &Sampler{Policy: policy, Tokenizer: tok, Judge: judge, MaxNewTokens: 6, StopTokens: []int{tok.EOS}, PadToken: tok.PAD}
 	problems := data.SuiteProblems(tasks, "train")[:2]
 	for _, mode := range []Mode{Trajectory, Turn2} {

@@ -9,17 +9,22 @@ import (
 	"strings"
 )
 
-// CompletionRequest is the body of /v1/completions; fields the server does
-// not use (n, logprobs, …) are ignored.
-type CompletionRequest struct {
-	Model       string          `json:"model"`
-	Prompt      json.RawMessage `json:"prompt"` // a string or a list of strings
+// Sampling are the decoding fields both request kinds share.
+type Sampling struct {
 	MaxTokens   int             `json:"max_tokens"`
-	Temperature *float64        `json:"temperature"`
+	Temperature *float64        `json:"temperature"` // default 1, as OpenAI's
 	TopP        float64         `json:"top_p"`
 	Stop        json.RawMessage `json:"stop"` // a string or a list of strings
 	Seed        uint64          `json:"seed"`
 	Stream      bool            `json:"stream"`
+}
+
+// CompletionRequest is the body of /v1/completions; fields the server does
+// not use (n, logprobs, …) are ignored.
+type CompletionRequest struct {
+	Model  string          `json:"model"`
+	Prompt json.RawMessage `json:"prompt"` // a string or a list of strings
+	Sampling
 }
 
 // ChatMessage is one turn of a chat.
@@ -30,14 +35,9 @@ type ChatMessage struct {
 
 // ChatRequest is the body of /v1/chat/completions.
 type ChatRequest struct {
-	Model       string          `json:"model"`
-	Messages    []ChatMessage   `json:"messages"`
-	MaxTokens   int             `json:"max_tokens"`
-	Temperature *float64        `json:"temperature"`
-	TopP        float64         `json:"top_p"`
-	Stop        json.RawMessage `json:"stop"`
-	Seed        uint64          `json:"seed"`
-	Stream      bool            `json:"stream"`
+	Model    string        `json:"model"`
+	Messages []ChatMessage `json:"messages"`
+	Sampling
 }
 
 // Usage counts tokens as the OpenAI API does.

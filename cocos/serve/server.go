@@ -84,7 +84,7 @@ func (s *Server) completions(w http.ResponseWriter, r *http.Request) {
 	if err == nil && len(prompts) == 0 {
 		err = errors.New(`field "prompt" is required`)
 	}
-	gen, err2 := s.generateConfig(req.MaxTokens, req.Temperature, req.TopP, req.Stop, req.Seed, req.Stream)
+	gen, err2 := s.generateConfig(req.Sampling)
 	if err = errors.Join(err, err2); err != nil {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", err.Error())
 		return
@@ -110,7 +110,7 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	if len(req.Messages) == 0 {
 		err = errors.New(`field "messages" is required`)
 	}
-	gen, err2 := s.generateConfig(req.MaxTokens, req.Temperature, req.TopP, req.Stop, req.Seed, req.Stream)
+	gen, err2 := s.generateConfig(req.Sampling)
 	if err = errors.Join(err, err2); err != nil {
 		writeError(w, http.StatusBadRequest, "invalid_request_error", err.Error())
 		return
@@ -148,11 +148,12 @@ func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
 
 // generateConfig maps request fields to decoding settings, with the
 // OpenAI defaults (temperature 1) and the server's token cap.
-func (s *Server) generateConfig(maxTokens int, temperature *float64, topP float64, stop []byte, seed uint64, stream bool) (model.GenerateConfig, error) {
-	if stream {
+func (s *Server) generateConfig(req Sampling) (model.GenerateConfig, error) {
+	maxTokens, temperature := req.MaxTokens, req.Temperature
+	if req.Stream {
 		return model.GenerateConfig{}, errors.New("streaming is not supported by this server: send stream=false")
 	}
-	stops, err := stringOrList(stop, "stop")
+	stops, err := stringOrList(req.Stop, "stop")
 	if err != nil {
 		return model.GenerateConfig{}, err
 	}
@@ -169,7 +170,7 @@ func (s *Server) generateConfig(maxTokens int, temperature *float64, topP float6
 	if t < 0 {
 		return model.GenerateConfig{}, fmt.Errorf("temperature %g is negative", t)
 	}
-	gen := model.GenerateConfig{MaxNewTokens: maxTokens, Temperature: t, TopP: topP, Seed: seed, StopStrings: append([]string{}, stops...)}
+	gen := model.GenerateConfig{MaxNewTokens: maxTokens, Temperature: t, TopP: req.TopP, Seed: req.Seed, StopStrings: append([]string{}, stops...)}
 	if s.cfg.Tokenizer.EOS >= 0 {
 		gen.StopTokens = []int{s.cfg.Tokenizer.EOS}
 	}

@@ -30,12 +30,7 @@ type fixture struct {
 
 func newFixture(t *testing.T) fixture {
 	tasks := data.Suite(data.SuiteConfig{Train: 24, Test: 4})
-	judge, err := sandbox.New(sandbox.Config{Workers: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { judge.Close() })
-	return fixture{tasks: tasks, tok: tinytest.Tokenizer(t, tasks, 400), judge: judge}
+	return fixture{tasks: tasks, tok: tinytest.Tokenizer(t, tasks, 400), judge: tinytest.Judge(t)}
 }
 
 func (f fixture) model(t *testing.T, seed uint64) *model.Model {

@@ -9,6 +9,7 @@ import (
 	"github.com/cocos-go/cocos/cocos/prompt"
 	"github.com/cocos-go/cocos/cocos/tokenizer"
 	"github.com/cocos-go/cocos/data"
+	"github.com/cocos-go/cocos/sandbox"
 )
 
 // Tokenizer trains a byte-level BPE of vocab ids on prompt.Corpus(tasks).
@@ -60,4 +61,15 @@ func SameWeights(t testing.TB, a, b *model.Model) {
 			}
 		}
 	}
+}
+
+// Judge is a one-worker sandbox closed when the test ends.
+func Judge(t testing.TB) *sandbox.Executor {
+	t.Helper()
+	e, err := sandbox.New(sandbox.Config{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e
 }
