@@ -32,22 +32,24 @@ func runEval(ctx context.Context, args []string) error {
 	samples := fs.Int("samples", 1, "trajectories per problem; above 1 they are sampled and pass@k is printed")
 	temperature := fs.Float64("temperature", 0.9, "sampling temperature when --samples > 1")
 	seed := fs.Uint64("seed", 1, "sampling seed")
-	fewShot := fs.Bool("few-shot", false, "prefix MBPP's 3 prompt-split problems (section 4, for pre-trained models; needs --data)")
+	fewShot := fs.Bool("few-shot", false, "prefix MBPP's 3 prompt-split problems (section 4, for pre-trained models; needs --data); with --refine self also 3-shot feedback")
 	backendName := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else go)")
 	refine := fs.String("refine", "", "section 4's prompting: self (Self-Refine) or external (External-Refine: feedback from a teacher)")
 	revise := fs.Bool("revise", false, "ReVISE inference: one pass that may refine after [CORRECT] until EOS; turns are its two attempts")
 	sets := fs.String("sets", "", "section 4's SETS: self (self-verification) or external (External-SETS: a teacher verifies)")
 	setsSamples := fs.Int("sets-samples", 20, "SETS: programs sampled per problem (at temperature 0.7)")
-	teacher := (&openai.Client{}).FromEnv()
+	teacher := &openai.Client{} // empty flags fall back to the environment after parsing
 	teacherTokens := fs.Int("teacher-max-tokens", 256, "external: most tokens of each teacher feedback")
-	fs.StringVar(&teacher.BaseURL, "teacher-url", teacher.BaseURL, "external: the teacher's OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1 (default $OPENAI_BASE_URL)")
-	fs.StringVar(&teacher.Model, "teacher-model", teacher.Model, "external: the teacher's model name (default $COCOS_TEACHER_MODEL)")
+	fs.StringVar(&teacher.BaseURL, "teacher-url", "", "external: the teacher's OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1 (default $OPENAI_BASE_URL)")
+	fs.StringVar(&teacher.Model, "teacher-model", "", "external: the teacher's model name (default $COCOS_TEACHER_MODEL)")
+	fs.StringVar(&teacher.APIKey, "teacher-key", "", "external: the teacher's API key (default $OPENAI_API_KEY; prefer the variable: flags show in process lists)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := requireFlag("model", *modelDir); err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}
+	teacher.FromEnv()
 	ps, err := problems.load()
 	if err != nil {
 		return fmt.Errorf("eval: %w", err)
@@ -95,7 +97,13 @@ func runEval(ctx context.Context, args []string) error {
 	switch *refine {
 	case "":
 	case "self":
-		r.Next = prompting.Refine(prompting.SelfReviewer{Model: m, Tokenizer: tok})
+		rev := prompting.SelfReviewer{Model: m, Tokenizer: tok}
+		if *fewShot { // Self-Refine's 3-shot feedback, on the same MBPP prompt-split problems
+			if rev.Shots, err = feedbackShots(ctx, judge, problems); err != nil {
+				return fmt.Errorf("eval: %w", err)
+			}
+		}
+		r.Next = prompting.Refine(rev)
 	case "external":
 		r.Next = prompting.Refine(prompting.TeacherReviewer{Client: teacher, MaxTokens: *teacherTokens})
 	default:
@@ -144,6 +152,19 @@ func fewShotPrefix(p *problemFlags) (string, error) {
 		return "", err
 	}
 	return prompt.FewShotPrefix(data.Splits(all, "prompt")[:3]), nil
+}
+
+// feedbackShots are Self-Refine's feedback examples on MBPP's prompt split.
+func feedbackShots(ctx context.Context, judge *sandbox.Executor, p *problemFlags) (string, error) {
+	dir, err := data.ResolveDir(*p.dir)
+	if err != nil {
+		return "", err
+	}
+	all, err := data.Load(dir, "mbpp")
+	if err != nil {
+		return "", err
+	}
+	return prompting.FeedbackShots(ctx, judge, data.Splits(all, "prompt"), 3)
 }
 
 // writeRows adds rows to dir as a new Arrow part.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/cocos-go/cocos/cocos/openai"
+	"github.com/cocos-go/cocos/internal/sharedtest"
 )
 
 // TestServeCommand: `cocos serve` on a free port answers an OpenAI client
@@ -50,5 +51,19 @@ func TestServeCommand(t *testing.T) {
 	cmd.Process.Signal(os.Interrupt)
 	if err := cmd.Wait(); err != nil {
 		t.Errorf("serve did not stop cleanly on Ctrl-C: %v", err)
+	}
+}
+
+// TestSelfRefineFewShot: section 4's Self-Refine on MBPP — 3-shot code
+// prompts and 3-shot feedback built from MBPP's prompt split (read from
+// ../shared/data), then the refined turn.
+func TestSelfRefineFewShot(t *testing.T) {
+	dataDir := sharedtest.Path(t, "data")
+	bin, dir := buildCocos(t), t.TempDir()
+	cocos(t, bin, dir, "init", "--preset", "tiny", "--out", "tiny")
+	out := cocos(t, bin, dir, "eval", "--model", "tiny", "--dataset", "mbpp", "--split", "test", "--data", dataDir, "--few-shot",
+		"--refine", "self", "--limit", "1", "--max-new-tokens", "4", "--method", "self-refine")
+	if !strings.Contains(out, "refine t1→t2") {
+		t.Errorf("Self-Refine printed no table:\n%s", out)
 	}
 }

@@ -55,16 +55,22 @@ func Refine(r Reviewer) evaluate.NextFunc {
 }
 
 // SelfReviewer is Self-Refine's reviewer: the model under evaluation,
-// greedy, up to MaxTokens (default 64), stopping at a blank line.
+// greedy, up to MaxTokens (default 64), stopping at a blank line, after
+// Shots (see FeedbackShots; empty: zero-shot).
 type SelfReviewer struct {
 	Model     *model.Model
 	Tokenizer model.Tokenizer
 	MaxTokens int
+	Shots     string
 }
 
 // Review implements Reviewer.
 func (s SelfReviewer) Review(_ context.Context, requests []string) ([]string, error) {
-	gens, err := s.Model.Generate(s.Tokenizer, requests, model.GenerateConfig{MaxNewTokens: orDefault(s.MaxTokens, 64),
+	prompts := make([]string, len(requests))
+	for i, r := range requests {
+		prompts[i] = s.Shots + r
+	}
+	gens, err := s.Model.Generate(s.Tokenizer, prompts, model.GenerateConfig{MaxNewTokens: orDefault(s.MaxTokens, 64),
 		StopStrings: []string{"\n\n"}})
 	if err != nil {
 		return nil, err
