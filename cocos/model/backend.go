@@ -3,14 +3,20 @@ package model
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/gomlx/gomlx/backends"
 	_ "github.com/gomlx/gomlx/backends/default" // SimpleGo, and XLA (CPU/CUDA through a PJRT plugin)
 )
 
+// pluginHint says how to get a PJRT plugin for the XLA backend.
+const pluginHint = "the XLA backend needs a PJRT plugin: install it with `go run github.com/gomlx/go-xla/cmd/pjrt_installer@latest -autoinstall` " +
+	"(needs internet; GoMLX also tries this itself unless GOMLX_NO_AUTO_INSTALL is set), or point PJRT_PLUGIN_LIBRARY_PATH at the " +
+	"directory holding pjrt_c_api_cuda_plugin.so (e.g. JAX's jax_plugins/xla_cuda12), or name the file: GOMLX_BACKEND=xla:/path/to/pjrt_c_api_cuda_plugin.so"
+
 // NewBackend opens a GoMLX backend: config if given, else $GOMLX_BACKEND,
 // else "go" (SimpleGo, pure Go, runs anywhere). On a GPU machine use
-// GOMLX_BACKEND=xla:cuda.
+// GOMLX_BACKEND=xla:cuda, or xla:/absolute/path/to/the/plugin.so.
 func NewBackend(config string) (backends.Backend, error) {
 	if config == "" {
 		config = os.Getenv(backends.ConfigEnvVar)
@@ -22,9 +28,23 @@ func NewBackend(config string) (backends.Backend, error) {
 		// backward passes). Ops still parallelise internally.
 		config = "go:ops_sequential"
 	}
-	b, err := backends.NewWithConfig(config)
+	b, err := newWithConfig(config)
+	if err != nil && strings.HasPrefix(config, "xla") {
+		return nil, fmt.Errorf("model: backend %q: %w — %s", config, err, pluginHint)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("model: backend %q: %w", config, err)
+		return nil, fmt.Errorf("model: backend %q: %w (GOMLX_BACKEND: go, xla:cpu, xla:cuda or xla:/path/to/pjrt_c_api_NAME_plugin.so)", config, err)
 	}
 	return b, nil
+}
+
+// newWithConfig is backends.NewWithConfig with its panics (an unknown
+// backend name panics in GoMLX v0.26) returned as errors.
+func newWithConfig(config string) (b backends.Backend, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			b, err = nil, fmt.Errorf("%v", r)
+		}
+	}()
+	return backends.NewWithConfig(config)
 }
