@@ -14,6 +14,7 @@ import (
 	"github.com/cocos-go/cocos/cocos/tokenizer"
 	"github.com/cocos-go/cocos/cocos/train"
 	"github.com/cocos-go/cocos/data"
+	"github.com/cocos-go/cocos/internal/atomicfile"
 	"github.com/cocos-go/cocos/sandbox"
 )
 
@@ -115,17 +116,7 @@ func candidates(ctx context.Context, c *common, m *model.Model, tok model.Tokeni
 	if err != nil {
 		return nil, err
 	}
-	b, err := json.Marshal(cands)
-	if err != nil {
-		return nil, err
-	}
-	if err := os.MkdirAll(*c.out, 0o755); err != nil {
-		return nil, err
-	}
-	if err := os.WriteFile(path+".partial", b, 0o644); err != nil {
-		return nil, err
-	}
-	return cands, os.Rename(path+".partial", path)
+	return cands, atomicfile.WriteJSON(path, cands)
 }
 
 func runTrainReVISE(ctx context.Context, args []string) error {

@@ -94,12 +94,19 @@ func runEval(ctx context.Context, args []string) error {
 	if *sets != "" {
 		return runSETS(ctx, r, *sets, *setsSamples, prompting.TeacherReviewer{Client: teacher, MaxTokens: *teacherTokens}, ps, *out)
 	}
+	var shots []data.Problem
+	if *fewShot {
+		if shots, err = mbppPromptSplit(problems); err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+		r.Prompts.FewShot = prompt.FewShotPrefix(shots[:3])
+	}
 	switch *refine {
 	case "":
 	case "self":
 		rev := prompting.SelfReviewer{Model: m, Tokenizer: tok}
 		if *fewShot { // Self-Refine's 3-shot feedback, on the same MBPP prompt-split problems
-			if rev.Shots, err = feedbackShots(ctx, judge, problems); err != nil {
+			if rev.Shots, err = prompting.FeedbackShots(ctx, judge, shots, 3); err != nil {
 				return fmt.Errorf("eval: %w", err)
 			}
 		}
@@ -108,11 +115,6 @@ func runEval(ctx context.Context, args []string) error {
 		r.Next = prompting.Refine(prompting.TeacherReviewer{Client: teacher, MaxTokens: *teacherTokens})
 	default:
 		return fmt.Errorf("eval: --refine is self or external, not %q", *refine)
-	}
-	if *fewShot {
-		if r.Prompts.FewShot, err = fewShotPrefix(problems); err != nil {
-			return fmt.Errorf("eval: %w", err)
-		}
 	}
 	var runs [][]metrics.Trajectory
 	var rows []trajectory.Row
@@ -141,30 +143,18 @@ func runEval(ctx context.Context, args []string) error {
 	return nil
 }
 
-// fewShotPrefix is section 4's prefix from MBPP's prompt split.
-func fewShotPrefix(p *problemFlags) (string, error) {
+// mbppPromptSplit is MBPP's prompt split (task ids 1-10), section 4's worked
+// examples for code (the first 3) and for feedback.
+func mbppPromptSplit(p *problemFlags) ([]data.Problem, error) {
 	dir, err := data.ResolveDir(*p.dir)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	all, err := data.Load(dir, "mbpp")
 	if err != nil {
-		return "", err
+		return nil, err
 	}
-	return prompt.FewShotPrefix(data.Splits(all, "prompt")[:3]), nil
-}
-
-// feedbackShots are Self-Refine's feedback examples on MBPP's prompt split.
-func feedbackShots(ctx context.Context, judge *sandbox.Executor, p *problemFlags) (string, error) {
-	dir, err := data.ResolveDir(*p.dir)
-	if err != nil {
-		return "", err
-	}
-	all, err := data.Load(dir, "mbpp")
-	if err != nil {
-		return "", err
-	}
-	return prompting.FeedbackShots(ctx, judge, data.Splits(all, "prompt"), 3)
+	return data.Splits(all, "prompt"), nil
 }
 
 // writeRows adds rows to dir as a new Arrow part.

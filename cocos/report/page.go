@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"html/template"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
+
+	"github.com/cocos-go/cocos/internal/atomicfile"
 )
 
 // Page is a report: a title and sections of text, tables and charts.
@@ -64,21 +64,8 @@ func (p Page) WriteHTML(w io.Writer) error {
 
 // WriteFile renders the page to path, atomically (beside it, then renamed).
 func (p Page) WriteFile(path string) error {
-	tmp := path + ".partial"
-	f, err := os.Create(tmp)
-	if err != nil {
+	if err := atomicfile.Write(path, p.WriteHTML); err != nil {
 		return fmt.Errorf("report: %w", err)
-	}
-	err = p.WriteHTML(f)
-	if e := f.Close(); err == nil {
-		err = e
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("report: %s: %w", filepath.Base(path), err)
 	}
 	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/cocos-go/cocos/cocos/tokenizer"
 	"github.com/cocos-go/cocos/data"
 	"github.com/cocos-go/cocos/data/trajectory"
+	"github.com/cocos-go/cocos/internal/atomicfile"
 	"github.com/cocos-go/cocos/sandbox"
 )
 
@@ -216,21 +217,5 @@ func (t *RL) fixedTurn1(cfg RLConfig, s *rl.Sampler) (map[string]string, error) 
 			fixed[used[start+i].ID] = g.Text
 		}
 	}
-	return fixed, writeJSONAtomic(path, fixed)
-}
-
-// writeJSONAtomic writes v as JSON beside path, then renames it into place.
-func writeJSONAtomic(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	tmp := path + ".partial"
-	if err := os.WriteFile(tmp, b, 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp, path)
+	return fixed, atomicfile.WriteJSON(path, fixed)
 }

@@ -3,12 +3,15 @@ package trajectory
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
 
 	"github.com/apache/arrow/go/v17/arrow"
 	"github.com/apache/arrow/go/v17/arrow/ipc"
+
+	"github.com/cocos-go/cocos/internal/atomicfile"
 )
 
 // ErrTruncated reports a part that ends without its end-of-stream marker
@@ -175,32 +178,18 @@ func Repair(path string) (int, error) {
 
 // rewritePart writes recs to a new file and renames it over path.
 func rewritePart(path string, recs []arrow.Record) error {
-	tmp := path + ".repair"
-	f, err := os.Create(tmp)
-	if err != nil {
-		return fmt.Errorf("trajectory: repair %s: %w", path, err)
-	}
-	w := ipc.NewWriter(f, ipc.WithSchema(schema))
-	for _, r := range recs {
-		if err == nil {
-			err = w.Write(r)
+	err := atomicfile.Write(path, func(f io.Writer) error {
+		w := ipc.NewWriter(f, ipc.WithSchema(schema))
+		for _, r := range recs {
+			if err := w.Write(r); err != nil {
+				w.Close()
+				return err
+			}
 		}
-	}
-	if e := w.Close(); err == nil {
-		err = e
-	}
-	if e := f.Sync(); err == nil {
-		err = e
-	}
-	if e := f.Close(); err == nil {
-		err = e
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
+		return w.Close()
+	})
 	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("trajectory: repair %s: %w", path, err)
+		return fmt.Errorf("trajectory: repair: %w", err)
 	}
 	return nil
 }
