@@ -59,6 +59,9 @@ func DefaultPreload() []string {
 // sandboxUID is the unprivileged user programs run as inside the sandbox.
 const sandboxUID = "1000"
 
+// ErrClosed is Run's error after Close.
+var ErrClosed = errors.New("sandbox: executor closed")
+
 // Executor judges jobs in a pool of sandboxes. It is safe for concurrent use.
 type Executor struct {
 	cfg     Config
@@ -67,8 +70,9 @@ type Executor struct {
 	sem     chan struct{} // one token per worker slot
 	mu      sync.Mutex
 	shut    bool
-	started int   // sandboxes started so far
-	cpus    []int // CPUs we may run on, for pinning sandboxes
+	closed  chan struct{} // closed by Close: Run refuses new jobs
+	started int           // sandboxes started so far
+	cpus    []int         // CPUs we may run on, for pinning sandboxes
 }
 
 // New checks the host and starts the first sandbox, so that a missing tool
@@ -90,7 +94,8 @@ func New(cfg Config) (*Executor, error) {
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
 	cfg.serverDir = dir
-	e := &Executor{cfg: cfg, dir: dir, idle: make(chan *worker, cfg.Workers), sem: make(chan struct{}, cfg.Workers), cpus: allowedCPUs()}
+	e := &Executor{cfg: cfg, dir: dir, idle: make(chan *worker, cfg.Workers), sem: make(chan struct{}, cfg.Workers), cpus: allowedCPUs(),
+		closed: make(chan struct{})}
 	w, err := startWorker(&e.cfg, e.nextCPU())
 	if err != nil {
 		os.RemoveAll(dir)
@@ -119,6 +124,8 @@ func (e *Executor) Run(ctx context.Context, job Job) (Result, error) {
 	case e.sem <- struct{}{}:
 	case <-ctx.Done():
 		return Result{}, ctx.Err()
+	case <-e.closed:
+		return Result{}, ErrClosed
 	}
 	defer func() { <-e.sem }()
 	w, err := e.take()
@@ -218,7 +225,12 @@ func (e *Executor) give(w *worker) {
 // Close stops every sandbox and removes the executor's files.
 func (e *Executor) Close() error {
 	e.mu.Lock()
+	if e.shut {
+		e.mu.Unlock()
+		return nil
+	}
 	e.shut = true
+	close(e.closed)
 	e.mu.Unlock()
 	for i := 0; i < cap(e.sem); i++ { // wait for running jobs
 		e.sem <- struct{}{}

@@ -2,6 +2,7 @@ package sandbox_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"strings"
 	"testing"
@@ -238,6 +239,26 @@ func TestUnsafeNoIsolation(t *testing.T) {
 	}
 	if got := outcomes(r); got[0] != sandbox.Passed || r.Passed != 1 {
 		t.Errorf("unsafe mode (no isolation: the host's /etc is visible): %+v", r.Tests)
+	}
+}
+
+// TestRunAfterClose: a closed executor refuses jobs instead of blocking,
+// and closing it again is harmless.
+func TestRunAfterClose(t *testing.T) {
+	e, err := sandbox.New(sandbox.Config{Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := e.Run(ctx, sandbox.Job{Program: okFn, Tests: []string{"assert True"}}); !errors.Is(err, sandbox.ErrClosed) {
+		t.Errorf("Run after Close: %v, want ErrClosed", err)
+	}
+	if err := e.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
 	}
 }
 

@@ -3,30 +3,8 @@
 package report
 
 import (
-	"bytes"
-	"compress/gzip"
-	_ "embed"
 	"encoding/json"
-	"fmt"
-	"io"
-	"sync"
 )
-
-//go:embed assets/echarts.min.js.gz
-var echartsGz []byte
-
-// ECharts returns the embedded echarts.min.js.
-var ECharts = sync.OnceValue(func() []byte {
-	r, err := gzip.NewReader(bytes.NewReader(echartsGz))
-	if err != nil {
-		panic(fmt.Sprintf("report: embedded echarts: %v", err)) // the binary itself is broken
-	}
-	b, err := io.ReadAll(r)
-	if err != nil {
-		panic(fmt.Sprintf("report: embedded echarts: %v", err))
-	}
-	return b
-})
 
 // Chart is one ECharts option (see https://echarts.apache.org/en/option.html)
 // with its height in pixels.

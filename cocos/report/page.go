@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/cocos-go/cocos/internal/atomicfile"
+	"github.com/cocos-go/cocos/internal/echarts"
 )
 
 // Page is a report: a title and sections of text, tables and charts.
@@ -59,7 +60,7 @@ func (p Page) WriteHTML(w io.Writer) error {
 		secs = append(secs, sec)
 	}
 	return page.Execute(w, map[string]any{"Title": p.Title, "Sections": secs,
-		"ECharts": template.JS(ECharts())})
+		"ECharts": template.JS(echarts.Source())})
 }
 
 // WriteFile renders the page to path, atomically (beside it, then renamed).

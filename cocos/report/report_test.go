@@ -1,21 +1,13 @@
 package report
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// TestEmbeddedECharts: the embedded library is the vendored release.
-func TestEmbeddedECharts(t *testing.T) {
-	sum := sha256.Sum256(ECharts())
-	if got := hex.EncodeToString(sum[:]); got != "b66b25aeb4df84e33199dc21694014d336d222cbd9deb0e5a7c14bd6aa0d0fd0" {
-		t.Errorf("echarts.min.js sha256 %s; see assets/README.md", got)
-	}
-}
+	"github.com/cocos-go/cocos/internal/echarts"
+)
 
 // TestPage: a page inlines ECharts once, loads nothing from elsewhere, and
 // carries each chart's option and the table's cells, escaped.
@@ -41,7 +33,7 @@ func TestPage(t *testing.T) {
 	if n := strings.Count(html, "echarts.init("); n != 2 {
 		t.Errorf("%d charts initialised, want 2", n)
 	}
-	if len(html) < len(ECharts()) || strings.Contains(html, "<script src=") {
+	if len(html) < len(echarts.Source()) || strings.Contains(html, "<script src=") {
 		t.Error("ECharts is not inlined, or a script is loaded from elsewhere")
 	}
 }

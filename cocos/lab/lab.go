@@ -1,0 +1,131 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/gomlx/gomlx/backends"
+
+	"github.com/cocos-go/cocos/cocos/model"
+	"github.com/cocos-go/cocos/cocos/tokenizer"
+	"github.com/cocos-go/cocos/cocos/train"
+	"github.com/cocos-go/cocos/data"
+	"github.com/cocos-go/cocos/sandbox"
+)
+
+// Lab runs experiments at one Scale, keeping every run under Dir.
+type Lab struct {
+	Scale Scale
+	// Dir holds the runs: $COCOS_RUNS/NAME when set, else runs/NAME.
+	Dir string
+	// Train holds the RL prompts; Test the main evaluation problems
+	// (EvalProblems of them); Extra the further test sets by name.
+	Train, Test []data.Problem
+	Extra       map[string][]data.Problem
+	Backend     backends.Backend
+	Judge       *sandbox.Executor
+	// Log receives progress lines and bars; default os.Stderr.
+	Log   io.Writer
+	tasks []data.Task
+}
+
+// Open loads the scale's problems and starts the backend and the sandbox.
+func Open(s Scale) (*Lab, error) {
+	root := os.Getenv("COCOS_RUNS")
+	if root == "" {
+		root = "runs"
+	}
+	l := &Lab{Scale: s, Dir: filepath.Join(root, s.Name), Extra: map[string][]data.Problem{}, Log: os.Stderr}
+	if err := l.loadProblems(); err != nil {
+		return nil, fmt.Errorf("lab: %w", err)
+	}
+	var err error
+	if l.Backend, err = model.NewBackend(""); err != nil {
+		return nil, err
+	}
+	if l.Judge, err = sandbox.New(sandbox.Config{}); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// Close stops the sandbox.
+func (l *Lab) Close() error { return l.Judge.Close() }
+
+func (l *Lab) loadProblems() error {
+	s := l.Scale
+	if s.Dataset == "suite" {
+		l.tasks = data.Suite(s.Suite)
+		l.Train, l.Test = data.SuiteProblems(l.tasks, "train"), data.SuiteProblems(l.tasks, "test")
+	} else {
+		var err error
+		if l.Train, l.Test, err = l.load(s.Dataset, "train", "test"); err != nil {
+			return err
+		}
+	}
+	for _, name := range s.Extra {
+		_, test, err := l.load(name, "", "test")
+		if err != nil {
+			return err
+		}
+		l.Extra[name] = test
+	}
+	if n := s.EvalProblems; n > 0 && n < len(l.Test) {
+		l.Test = l.Test[:n]
+	}
+	if len(l.Train) == 0 || len(l.Test) == 0 {
+		return fmt.Errorf("%s: no train or test problems", s.Dataset)
+	}
+	return nil
+}
+
+// load reads a data set's two splits ("" for none).
+func (l *Lab) load(name, trainSplit, testSplit string) (train, test []data.Problem, err error) {
+	dir, err := data.ResolveDir(l.Scale.DataDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	all, err := data.Load(dir, name)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w (cocos data fetch %s downloads it)", err, name)
+	}
+	if trainSplit != "" {
+		train = data.Splits(all, trainSplit)
+	}
+	return train, data.Splits(all, testSplit), nil
+}
+
+// Path is a path under the lab's directory.
+func (l *Lab) Path(parts ...string) string {
+	return filepath.Join(append([]string{l.Dir}, parts...)...)
+}
+
+// Load loads a model directory or Hugging Face id with its tokenizer.
+func (l *Lab) Load(ctx context.Context, dirOrID string) (*model.Model, *tokenizer.Tokenizer, error) {
+	return train.LoadModel(ctx, l.Backend, dirOrID)
+}
+
+// done reports whether a run directory holds its final model.
+func done(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, "model", "config.json"))
+	return err == nil
+}
+
+func (l *Lab) logf(format string, args ...any) {
+	if l.Log != nil {
+		fmt.Fprintf(l.Log, format+"\n", args...)
+	}
+}
+
+var errCancelled = errors.New("lab: cancelled")
+
+func alive(ctx context.Context) error {
+	if ctx.Err() != nil {
+		return fmt.Errorf("%w: %w", errCancelled, ctx.Err())
+	}
+	return nil
+}

@@ -1,0 +1,74 @@
+package lab
+
+import (
+	"context"
+	"os"
+	"reflect"
+	"testing"
+
+	"github.com/cocos-go/cocos/cocos/train"
+	"github.com/cocos-go/cocos/internal/tinytest"
+)
+
+// tiny is the embedded scale cut to a few steps and problems.
+func tiny() Scale {
+	s := Embedded()
+	s.Name = "tiny"
+	s.Model = tinytest.Config(s.Model.VocabSize, 16, 1)
+	s.SFT.Steps, s.SFT.Batch, s.SFT.Warmup = 2, 2, 0
+	s.RL.Steps, s.RL.Batch = 1, 2
+	s.MaxNewTokens, s.EvalProblems, s.Turns = 8, 3, 2
+	return s
+}
+
+// TestRunsAreKept: a lab trains the boost model and an RL run once; asking
+// again returns the same directories without training, and an evaluation
+// is read back from its Arrow rows unless its settings change.
+func TestRunsAreKept(t *testing.T) {
+	t.Setenv("COCOS_RUNS", t.TempDir())
+	l, err := Open(tiny())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	l.Log = nil
+	ctx := context.Background()
+	boost, err := l.Boost(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rlDir, err := l.RL(ctx, "cocos", train.CoCoS, "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(rlDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := l.RL(ctx, "cocos", train.CoCoS, "", func(*train.RLConfig) { t.Error("a finished run was configured again") })
+	if err != nil || again != rlDir {
+		t.Fatalf("second RL: %q, %v", again, err)
+	}
+	if st2, _ := os.Stat(rlDir); !st2.ModTime().Equal(st.ModTime()) {
+		t.Error("a finished run was written again")
+	}
+	e := Evaluation{Model: boost}
+	first, err := l.Eval(ctx, "boost", e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(first) != 3 || len(first[0]) != 2 {
+		t.Fatalf("got %d trajectories of %d turns, want 3 of 2", len(first), len(first[0]))
+	}
+	l.Judge.Close() // a cached evaluation needs no judge
+	back, err := l.Eval(ctx, "boost", e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(first, back) {
+		t.Errorf("read back %v, evaluated %v", back, first)
+	}
+	if _, err := l.Eval(ctx, "boost", Evaluation{Model: boost, Turns: 3}); err == nil {
+		t.Error("changed settings were served from the cache")
+	}
+}

@@ -1,0 +1,101 @@
+// Package lab is what the notebooks drive: one Scale picks the data, the
+// model and every size, and a Lab runs the paper's experiments at that
+// scale. Each run lives in its own directory under Lab.Dir and is done
+// once: a cell that asks for a finished run gets it back from disk, an
+// interrupted one resumes, so notebook cells can be re-run freely and
+// share runs (GoNB starts a fresh process for every cell).
+package lab
+
+import (
+	"os"
+
+	"github.com/cocos-go/cocos/cocos/model"
+	"github.com/cocos-go/cocos/cocos/rl"
+	"github.com/cocos-go/cocos/cocos/train"
+	"github.com/cocos-go/cocos/data"
+)
+
+// Scale sizes everything a notebook runs.
+type Scale struct {
+	// Name names the runs directory (runs/NAME).
+	Name string
+	// Base is the model the boost SFT starts from: a Hugging Face id or a
+	// directory; empty trains Model from scratch on the built-in suite.
+	Base  string
+	Model model.Config
+	// Dataset holds the RL prompts (its train split) and the main test
+	// split: "suite" (built in) or "mbpp". Extra names more test sets
+	// ("humaneval", "odex") for section 7's tables.
+	Dataset string
+	Extra   []string
+	Suite   data.SuiteConfig
+	// DataDir holds MBPP, HumanEval and ODEX (default: data.ResolveDir).
+	DataDir string
+	// KodCode is the parquet file of the boost data at paper scale (empty:
+	// the suite's two-turn pairs).
+	KodCode string
+	SFT     train.SFTConfig
+	RL      rl.RLOOConfig
+	// Baselines size Turn-SFT, Self-Corrector and ReVISE.
+	Baselines Baselines
+	// MaxNewTokens per turn, in training and evaluation.
+	MaxNewTokens int
+	// EvalProblems keeps the first N test problems (0: all).
+	EvalProblems int
+	// Turns is the most turns an evaluation runs (section 8.3: 5).
+	Turns int
+	Seed  uint64
+}
+
+// Baselines size the methods trained on judged samples of the boost model.
+type Baselines struct {
+	Problems int // first N train problems sampled (0: all)
+	Samples  int // programs per problem
+	SFT      train.SFTConfig
+	ReVISE   train.PreferenceConfig
+}
+
+// Embedded is the default: the built-in suite and a tiny model from
+// scratch, sized for minutes per notebook on a 2-core CPU.
+func Embedded() Scale {
+	return Scale{
+		Name: "embedded",
+		Model: model.Config{ModelType: "qwen2", HiddenSize: 64, IntermediateSize: 128, NumHiddenLayers: 2,
+			NumAttentionHeads: 4, NumKeyValueHeads: 2, HiddenAct: "silu", RopeTheta: 10000, RMSNormEps: 1e-6,
+			VocabSize: 1024, TieWordEmbeddings: true, MaxPositionEmbeddings: 1024},
+		Dataset:      "suite",
+		Suite:        data.SuiteConfig{MaxLevel: 1},
+		SFT:          train.SFTConfig{Steps: 150, Batch: 8, LR: 1e-2, Warmup: 10, MaxLen: 512},
+		RL:           rl.RLOOConfig{K: 2, Batch: 8, Steps: 6, LR: 2e-4},
+		MaxNewTokens: 40,
+		EvalProblems: 30,
+		Turns:        5,
+		Seed:         1,
+		Baselines: Baselines{Problems: 24, Samples: 4,
+			SFT:    train.SFTConfig{Steps: 20, Batch: 8, LR: 2e-3, MaxLen: 512},
+			ReVISE: train.PreferenceConfig{Steps: 10, Batch: 4, LR: 2e-4, Beta: 0.1, SFTWeight: 1, MaxLen: 512}},
+	}
+}
+
+// Paper is the paper's setting (Table 8) for a pre-trained model id
+// (Qwen/Qwen2.5-1.5B, meta-llama/Llama-3.2-1B,
+// deepseek-ai/deepseek-coder-1.3b-base): boost SFT on KodCode
+// ($COCOS_KODCODE), RL on MBPP's train split, evaluation on MBPP's test
+// split, HumanEval and ODEX. It needs a GPU.
+func Paper(modelID string) Scale {
+	return Scale{
+		Name:         "paper",
+		Base:         modelID,
+		Dataset:      "mbpp",
+		Extra:        []string{"humaneval", "odex"},
+		KodCode:      os.Getenv("COCOS_KODCODE"),
+		SFT:          train.SFTConfig{Steps: 1000, Batch: 256, MicroBatch: 8, LR: 2e-5, WeightDecay: 0.1, ClipNorm: 1, MaxLen: 1024},
+		RL:           rl.RLOOConfig{K: 2, Batch: 64, MicroBatch: 8, Steps: 1500, LR: 1e-5, Beta: 0.01, Gamma: 0.5, Temperature: 0.9},
+		MaxNewTokens: 512,
+		Turns:        5,
+		Seed:         1,
+		Baselines: Baselines{Samples: 10,
+			SFT:    train.SFTConfig{Steps: 500, Batch: 64, MicroBatch: 8, LR: 1e-5, WeightDecay: 0.1, ClipNorm: 1, MaxLen: 1024},
+			ReVISE: train.PreferenceConfig{Steps: 100, Batch: 16, LR: 1e-5, Beta: 0.1, SFTWeight: 1, MaxLen: 1024}},
+	}
+}

@@ -1,0 +1,98 @@
+// Package nb is the notebooks' display: figures inline in GoNB (and
+// exported to SVG and PNG for a paper), tables, and a Must for cells.
+// Outside a GoNB cell the displays print nothing.
+package nb
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/janpfeifer/gonb/gonbui"
+
+	"github.com/cocos-go/cocos/cocos/metrics"
+	"github.com/cocos-go/cocos/cocos/plot"
+)
+
+// FiguresDir is where Show exports figures: $COCOS_FIGURES, else
+// "figures" next to the notebook.
+func FiguresDir() string {
+	if d := os.Getenv("COCOS_FIGURES"); d != "" {
+		return d
+	}
+	return "figures"
+}
+
+// Show displays the figure in the notebook and exports it as
+// FiguresDir()/NAME.svg and .png; a failed export is reported under the
+// figure, which stays displayed.
+func Show(f *plot.Figure) {
+	gonbui.DisplayHTML(f.HTML())
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	svg, png, err := plot.Exporter{Dir: FiguresDir()}.Export(ctx, f)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "figure %s not exported: %v\n", f.Name, err)
+		return
+	}
+	fmt.Printf("exported %s and %s\n", svg, png)
+}
+
+// Table displays a table of text cells.
+func Table(caption string, header []string, rows [][]string) {
+	gonbui.DisplayHTML(TableHTML(caption, header, rows))
+}
+
+// TableHTML is Table's HTML.
+func TableHTML(caption string, header []string, rows [][]string) string {
+	var b strings.Builder
+	b.WriteString(`<table style="border-collapse:collapse;font-variant-numeric:tabular-nums">`)
+	if caption != "" {
+		fmt.Fprintf(&b, `<caption style="caption-side:top;text-align:left;font-weight:bold">%s</caption>`, html.EscapeString(caption))
+	}
+	row := func(tag string, cells []string) {
+		b.WriteString("<tr>")
+		for i, c := range cells {
+			align := "right"
+			if i == 0 {
+				align = "left"
+			}
+			fmt.Fprintf(&b, `<%s style="padding:2px 10px;text-align:%s;border-bottom:1px solid #ccc">%s</%s>`, tag, align, html.EscapeString(c), tag)
+		}
+		b.WriteString("</tr>")
+	}
+	row("th", header)
+	for _, r := range rows {
+		row("td", r)
+	}
+	b.WriteString("</table>")
+	return b.String()
+}
+
+// Results displays the paper's table (percent) and prints it as text, so
+// it also reads in a terminal and in nbconvert's output.
+func Results(caption string, rows []metrics.Row) {
+	cells := make([][]string, len(rows))
+	for i, r := range rows {
+		cells[i] = []string{r.Method}
+		for _, v := range []float64{r.Acc1, r.Acc2, r.IToC, r.CToI, r.Delta} {
+			cells[i] = append(cells[i], fmt.Sprintf("%.1f", 100*v))
+		}
+	}
+	Table(caption, []string{"method", "Acc@t1", "Acc@t2", "Δi→c", "Δc→i", "Δ"}, cells)
+	fmt.Print(caption + "\n" + metrics.Table(rows))
+}
+
+// Markdown displays Markdown text.
+func Markdown(text string) { gonbui.DisplayMarkdown(text) }
+
+// Must returns v, or panics with err: a failed step fails its cell.
+func Must[T any](v T, err error) T {
+	if err != nil {
+		panic(err)
+	}
+	return v
+}

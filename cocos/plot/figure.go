@@ -1,0 +1,149 @@
+// Package plot builds the paper's figures as go-echarts charts, renders
+// them inline (HTML that carries ECharts itself, so notebooks and reports
+// work offline) and exports them to SVG and PNG with headless Chromium.
+package plot
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+
+	"github.com/go-echarts/go-echarts/v2/charts"
+	"github.com/go-echarts/go-echarts/v2/opts"
+	"github.com/go-echarts/go-echarts/v2/render"
+)
+
+// Figure is a go-echarts chart and the name its exports take.
+type Figure struct {
+	// Name is the file stem of the exported SVG and PNG ("fig3-gamma").
+	Name string
+	// Chart is any go-echarts chart (charts.NewLine(), charts.NewPie(), …).
+	Chart render.Renderer
+}
+
+// Default size in CSS pixels: at a paper's column width (3.3 in) the
+// 12 px text prints at about 7 pt.
+const (
+	DefaultWidth  = 480
+	DefaultHeight = 320
+)
+
+// New wraps a chart built with go-echarts directly.
+func New(name string, chart render.Renderer) *Figure { return &Figure{Name: name, Chart: chart} }
+
+// Option is the chart's ECharts option as JSON.
+func (f *Figure) Option() string { return f.Chart.RenderSnippet().Option }
+
+var sizeRE = regexp.MustCompile(`width:\s*(\d+)px;\s*height:\s*(\d+)px`)
+
+// Size is the chart's width and height in CSS pixels, as its
+// initialization options set them (pixel sizes only; else the default).
+func (f *Figure) Size() (w, h int) {
+	m := sizeRE.FindStringSubmatch(f.Chart.RenderSnippet().Element)
+	if m == nil {
+		return DefaultWidth, DefaultHeight
+	}
+	w, _ = strconv.Atoi(m[1])
+	h, _ = strconv.Atoi(m[2])
+	return w, h
+}
+
+// Series is a named sequence of values over a figure's x.
+type Series struct {
+	Name   string
+	Values []float64
+}
+
+// global are the options every figure shares: a title, a legend under
+// it, named axes and a white background for print.
+func global(title string, legend bool) []charts.GlobalOpts {
+	return []charts.GlobalOpts{
+		charts.WithInitializationOpts(opts.Initialization{Width: px(DefaultWidth), Height: px(DefaultHeight), BackgroundColor: "#ffffff"}),
+		charts.WithTitleOpts(opts.Title{Title: title, Left: "center", TitleStyle: &opts.TextStyle{FontSize: 14}}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(legend), Top: "30", Type: "scroll"}),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
+		charts.WithAnimation(false),
+	}
+}
+
+func px(n int) string { return fmt.Sprintf("%dpx", n) }
+
+func axes(xName, yName string, scale bool) []charts.GlobalOpts {
+	return []charts.GlobalOpts{
+		charts.WithGridOpts(opts.Grid{Top: "72", Left: "56", Right: "24", Bottom: "48"}),
+		charts.WithXAxisOpts(opts.XAxis{Name: xName, NameLocation: "middle", NameGap: 28}),
+		charts.WithYAxisOpts(opts.YAxis{Name: yName, NameLocation: "middle", NameGap: 40, Scale: opts.Bool(scale)}),
+	}
+}
+
+// Line plots series over x (learning curves, accuracy per turn).
+func Line(name, title, xName, yName string, x []string, series ...Series) *Figure {
+	c := charts.NewLine()
+	c.SetGlobalOptions(append(global(title, len(series) > 1), axes(xName, yName, true)...)...)
+	c.SetXAxis(x)
+	for _, s := range series {
+		data := make([]opts.LineData, len(s.Values))
+		for i, v := range s.Values {
+			data[i] = opts.LineData{Value: v}
+		}
+		c.AddSeries(s.Name, data, charts.WithLineChartOpts(opts.LineChart{ShowSymbol: opts.Bool(len(x) <= 30)}))
+	}
+	return New(name, c)
+}
+
+// Bars draws series as bars per category; stacked piles them up (the
+// shares of the correctness transitions per turn pair).
+func Bars(name, title, xName, yName string, x []string, stacked bool, series ...Series) *Figure {
+	c := charts.NewBar()
+	c.SetGlobalOptions(append(global(title, len(series) > 1), axes(xName, yName, false)...)...)
+	c.SetXAxis(x)
+	for _, s := range series {
+		data := make([]opts.BarData, len(s.Values))
+		for i, v := range s.Values {
+			data[i] = opts.BarData{Value: v}
+		}
+		var so []charts.SeriesOpts
+		if stacked {
+			so = append(so, charts.WithBarChartOpts(opts.BarChart{Stack: "total"}))
+		}
+		c.AddSeries(s.Name, data, so...)
+	}
+	return New(name, c)
+}
+
+// Slice is one wedge of a pie.
+type Slice struct {
+	Name  string
+	Value float64
+}
+
+// Pies draws one donut per group side by side (Figure 4: the transitions
+// of each turn pair), the group's name in its hole and one legend for the
+// slice names.
+func Pies(name, title string, groups []string, slices [][]Slice) *Figure {
+	c := charts.NewPie()
+	var legend []string
+	for _, s := range slices[0] {
+		legend = append(legend, s.Name)
+	}
+	c.SetGlobalOptions(append(global(title, true),
+		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Bottom: "4", Data: legend}))...)
+	n := max(len(groups), 1)
+	outer := min(40, 95/n)
+	for i, grp := range groups {
+		center := []string{fmt.Sprintf("%.1f%%", 100*(float64(i)+0.5)/float64(n)), "52%"}
+		data := make([]opts.PieData, len(slices[i]))
+		for j, s := range slices[i] {
+			data[j] = opts.PieData{Name: s.Name, Value: s.Value}
+		}
+		c.AddSeries(grp, data,
+			charts.WithPieChartOpts(opts.PieChart{Center: center, Radius: []string{fmt.Sprintf("%d%%", outer/2), fmt.Sprintf("%d%%", outer)}}),
+			charts.WithLabelOpts(opts.Label{Show: opts.Bool(false)}))
+		// The hole's caption: a transparent disc labelled at its centre.
+		c.AddSeries(grp, []opts.PieData{{Name: grp, Value: 1, ItemStyle: &opts.ItemStyle{Color: "transparent"}}},
+			charts.WithPieChartOpts(opts.PieChart{Center: center, Radius: fmt.Sprintf("%d%%", outer/2)}),
+			charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "center", Formatter: "{b}"}))
+	}
+	return New(name, c)
+}
