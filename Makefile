@@ -1,7 +1,7 @@
 # The one test command of README.md: `make test`.
 GO ?= go
 
-.PHONY: test setup build bench-sandbox demo
+.PHONY: test setup build bench-sandbox demo notebooks browser-test lint-docker
 
 setup:
 	bash scripts/setup.sh
@@ -14,6 +14,15 @@ build:
 test: setup
 	$(GO) vet ./...
 	$(GO) test -p 1 -count=1 -timeout 60m ./...
+	$(MAKE) notebooks browser-test lint-docker
+
+# Every notebook at the embedded scale under real Jupyter (GoNB kernel).
+notebooks: setup
+	bash scripts/notebooks.sh
+
+# The quickstart notebook run in headless Chromium; the screenshot lands in docs/.
+browser-test: setup
+	node tools/node/browser_test.mjs notebooks docs/browser-quickstart.png
 
 bench-sandbox: setup
 	$(GO) run ./cmd/cocos bench sandbox
@@ -22,3 +31,9 @@ bench-sandbox: setup
 demo:
 	bash scripts/setup.sh --runtime
 	$(GO) run ./cmd/cocos demo
+
+# BuildKit's Dockerfile checks (what `docker build --check` runs), without a
+# Docker engine, for both build variants; and every COPY source exists.
+lint-docker:
+	cd tools/dockerlint && $(GO) build -o ../bin/dockerlint .
+	tools/bin/dockerlint -context . -arg BACKEND=cuda -arg BACKEND=cpu docker/Dockerfile

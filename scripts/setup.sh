@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Installs what cocos needs on a fresh Debian machine. Idempotent: every
 # step checks first and does nothing when its tool is already there.
-#   setup.sh            what the tests need (PyTorch and npm references too)
+#   setup.sh            what the tests need (PyTorch and npm references too,
+#                       Jupyter with the GoNB kernel and Chromium for the
+#                       notebooks and their figures)
 #   setup.sh --runtime  what running cocos needs: python3 with the libraries
 #                       programs may use, and bubblewrap
 set -euo pipefail
@@ -26,6 +28,11 @@ if ! $runtime_only; then
 /usr/bin/python3 -c "import torch" 2>/dev/null || need_apt+=(python3-torch libopenblas0-pthread)
 have node || need_apt+=(nodejs)
 have npm || need_apt+=(npm)
+# The notebooks: Jupyter (Debian's, on /usr/bin/python3) executes them,
+# Chromium exports their figures and drives the browser test.
+/usr/bin/python3 -c "import notebook, nbconvert, nbclient, ipykernel" 2>/dev/null ||
+  need_apt+=(jupyter-notebook jupyter-nbconvert python3-nbclient python3-ipykernel)
+have chromium || need_apt+=(chromium fonts-dejavu-core)
 fi
 
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -41,6 +48,29 @@ nodedir="$root/tools/node"
 if ! $runtime_only && { [ ! -d "$nodedir/node_modules/apache-arrow" ] || [ "$nodedir/package-lock.json" -nt "$nodedir/node_modules/.package-lock.json" ]; }; then
   echo "setup: npm ci in tools/node"
   (cd "$nodedir" && npm ci --no-audit --no-fund --loglevel=error)
+fi
+
+# GoNB v0.11.1 and goimports, built from tools/gonb (the proxy has no
+# version list for `go install …@v0.11.1`), and GoNB's kernel spec with a
+# PATH that finds go and goimports.
+if ! $runtime_only; then
+  bin="$root/tools/bin"
+  if [ ! -x "$bin/gonb" ] || [ "$root/tools/gonb/go.mod" -nt "$bin/gonb" ]; then
+    echo "setup: building GoNB into tools/bin"
+    (cd "$root/tools/gonb" && go build -o "$bin/" github.com/janpfeifer/gonb golang.org/x/tools/cmd/goimports)
+  fi
+  kernel="$(/usr/bin/python3 -m jupyter --data-dir)/kernels/gonb/kernel.json"
+  if [ ! -f "$kernel" ] || ! grep -q "\"$bin/gonb\"" "$kernel" || ! grep -q '"PATH"' "$kernel"; then
+    echo "setup: installing the GoNB kernel"
+    # gopls only serves autocompletion: not needed to execute notebooks.
+    PATH="$bin:$PATH" "$bin/gonb" --install --force_deps --logtostderr=false
+    KPATH="$bin:$(dirname "$(command -v go)"):$PATH" /usr/bin/python3 - "$kernel" <<'PY'
+import json, os, sys
+k = json.load(open(sys.argv[1]))
+k.setdefault("env", {})["PATH"] = os.environ["KPATH"]
+json.dump(k, open(sys.argv[1], "w"), indent=1)
+PY
+  fi
 fi
 
 echo "setup: ok ($(/usr/bin/python3 --version), bubblewrap $(bwrap --version | cut -d' ' -f2))"

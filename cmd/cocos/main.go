@@ -30,6 +30,7 @@ var commands = map[string]command{
 	"demo":     {"the whole pipeline on the built-in suite, ~10 min on 2 CPU cores: tables and report.html", runDemo},
 	"serve":    {"an OpenAI-compatible HTTP server for a model (/v1/completions, /v1/chat/completions)", runServe},
 	"report":   {"write a demo run directory's report.html", runReport},
+	"pjrt":     {"install the XLA backend's PJRT plugin (cpu, cuda12, cuda13) at the pinned version", runPJRT},
 	"eval":     {"multi-turn evaluation: Acc@t, Δ, unit-level changes, edit ratios, pass@k; Arrow rows", runEval},
 }
 

@@ -8,6 +8,7 @@ package demo
 import (
 	"io"
 
+	"github.com/cocos-go/cocos/cocos/lab"
 	"github.com/cocos-go/cocos/cocos/model"
 	"github.com/cocos-go/cocos/cocos/rl"
 	"github.com/cocos-go/cocos/cocos/train"
@@ -46,6 +47,12 @@ func Default() Config {
 		EvalTurns:    5,
 		EvalProblems: 50,
 	}
+}
+
+// scale is the demo as a lab scale.
+func (c Config) scale() lab.Scale {
+	return lab.Scale{Name: "demo", Model: c.Model, Dataset: "suite", Suite: c.Suite, SFT: c.SFT, RL: c.RL,
+		MaxNewTokens: c.MaxNewTokens, EvalProblems: c.EvalProblems, Turns: max(c.EvalTurns, 2), Seed: c.Seed}
 }
 
 // Reduced is Default cut to a few steps and problems: the same code path,

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"time"
 
 	"github.com/cocos-go/cocos/cocos/baselines"
 	"github.com/cocos-go/cocos/cocos/evaluate"
@@ -54,10 +55,12 @@ func (l *Lab) Eval(ctx context.Context, name string, e Evaluation) ([]metrics.Tr
 	if err != nil {
 		return nil, err
 	}
+	start := time.Now()
 	res, err := l.evaluate(ctx, name, e, ps)
 	if err != nil {
 		return nil, fmt.Errorf("lab: eval %s: %w", name, err)
 	}
+	l.logf("%s: %d problems × %d turns in %v", name, len(ps), e.Turns, time.Since(start).Round(time.Second))
 	if err := saveRows(dir, res.Rows, e); err != nil {
 		return nil, fmt.Errorf("lab: eval %s: %w", name, err)
 	}
@@ -182,4 +185,3 @@ func saveRows(dir string, rows []trajectory.Row, key any) error {
 	}
 	return atomicfile.WriteJSON(filepath.Join(dir, "done.json"), key)
 }
-

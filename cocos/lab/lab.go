@@ -33,13 +33,19 @@ type Lab struct {
 	tasks []data.Task
 }
 
-// Open loads the scale's problems and starts the backend and the sandbox.
+// Open opens a lab in $COCOS_RUNS/NAME, else runs/NAME (see OpenDir).
 func Open(s Scale) (*Lab, error) {
 	root := os.Getenv("COCOS_RUNS")
 	if root == "" {
 		root = "runs"
 	}
-	l := &Lab{Scale: s, Dir: filepath.Join(root, s.Name), Extra: map[string][]data.Problem{}, Log: os.Stderr}
+	return OpenDir(s, filepath.Join(root, s.Name))
+}
+
+// OpenDir loads the scale's problems and starts the backend and the
+// sandbox, for runs under dir.
+func OpenDir(s Scale, dir string) (*Lab, error) {
+	l := &Lab{Scale: s, Dir: dir, Extra: map[string][]data.Problem{}, Log: os.Stderr}
 	if err := l.loadProblems(); err != nil {
 		return nil, fmt.Errorf("lab: %w", err)
 	}

@@ -44,7 +44,12 @@ type Scale struct {
 	EvalProblems int
 	// Turns is the most turns an evaluation runs (section 8.3: 5).
 	Turns int
-	Seed  uint64
+	// EvalEvery is the steps between the test evaluations of a run that
+	// tracks its accuracy (TrackAccuracy: Figure 3's learning curves).
+	EvalEvery int
+	// SETSSamples is SETS's programs per problem (section 4: 20).
+	SETSSamples int
+	Seed        uint64
 }
 
 // Baselines size the methods trained on judged samples of the boost model.
@@ -70,6 +75,8 @@ func Embedded() Scale {
 		MaxNewTokens: 40,
 		EvalProblems: 30,
 		Turns:        5,
+		EvalEvery:    2,
+		SETSSamples:  4,
 		Seed:         1,
 		Baselines: Baselines{Problems: 24, Samples: 4,
 			SFT:    train.SFTConfig{Steps: 20, Batch: 8, LR: 2e-3, MaxLen: 512},
@@ -93,6 +100,8 @@ func Paper(modelID string) Scale {
 		RL:           rl.RLOOConfig{K: 2, Batch: 64, MicroBatch: 8, Steps: 1500, LR: 1e-5, Beta: 0.01, Gamma: 0.5, Temperature: 0.9},
 		MaxNewTokens: 512,
 		Turns:        5,
+		EvalEvery:    100,
+		SETSSamples:  20,
 		Seed:         1,
 		Baselines: Baselines{Samples: 10,
 			SFT:    train.SFTConfig{Steps: 500, Batch: 64, MicroBatch: 8, LR: 1e-5, WeightDecay: 0.1, ClipNorm: 1, MaxLen: 1024},

@@ -185,3 +185,9 @@ func PassAtKRuns(runs [][]Trajectory, t, k int) float64 {
 	}
 	return sum / float64(len(runs[0]))
 }
+
+// Checkpoint is an evaluation made at a training step.
+type Checkpoint struct {
+	Step int
+	Runs []Trajectory
+}

@@ -10,7 +10,7 @@ import (
 )
 
 // pluginHint says how to get a PJRT plugin for the XLA backend.
-const pluginHint = "the XLA backend needs a PJRT plugin: install it with `go run github.com/gomlx/go-xla/cmd/pjrt_installer@latest -autoinstall` " +
+const pluginHint = "the XLA backend needs a PJRT plugin: install it with `cocos pjrt install --plugin cuda12` (or cpu) " +
 	"(needs internet; GoMLX also tries this itself unless GOMLX_NO_AUTO_INSTALL is set), or point PJRT_PLUGIN_LIBRARY_PATH at the " +
 	"directory holding pjrt_c_api_cuda_plugin.so (e.g. JAX's jax_plugins/xla_cuda12), or name the file: GOMLX_BACKEND=xla:/path/to/pjrt_c_api_cuda_plugin.so"
 

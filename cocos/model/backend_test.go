@@ -22,7 +22,7 @@ func TestNewBackend(t *testing.T) {
 	xla.EnableAutoInstall(false) // no download attempt here
 	t.Setenv("PJRT_PLUGIN_LIBRARY_PATH", t.TempDir())
 	_, err := NewBackend("xla:cuda")
-	if err == nil || !strings.Contains(err.Error(), "pjrt_installer") || !strings.Contains(err.Error(), "PJRT_PLUGIN_LIBRARY_PATH") || strings.Contains(err.Error(), "\n") {
+	if err == nil || !strings.Contains(err.Error(), "cocos pjrt install") || !strings.Contains(err.Error(), "PJRT_PLUGIN_LIBRARY_PATH") || strings.Contains(err.Error(), "\n") {
 		t.Errorf("missing CUDA plugin: %v", err)
 	}
 }

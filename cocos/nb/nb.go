@@ -96,3 +96,10 @@ func Must[T any](v T, err error) T {
 	}
 	return v
 }
+
+// Check panics with err when it is not nil.
+func Check(err error) {
+	if err != nil {
+		panic(err)
+	}
+}

@@ -117,3 +117,32 @@ func EditRatios(name, title string, evals []Eval, bins int) *Figure {
 	}
 	return Bars(name, title, "edit ratio", "samples", x, false, series...)
 }
+
+// Tracked is a run's evaluations during training.
+type Tracked struct {
+	Name   string
+	Points []metrics.Checkpoint
+}
+
+// LearningCurves plots Acc@t over training steps for each run and each
+// turn t asked for (Figure 1, Figure 3).
+func LearningCurves(name, title string, runs []Tracked, turns ...int) *Figure {
+	var x []string
+	var series []Series
+	for _, r := range runs {
+		for _, t := range turns {
+			s := Series{Name: fmt.Sprintf("%s Acc@t%d", r.Name, t)}
+			if len(turns) == 1 {
+				s.Name = r.Name
+			}
+			for i, p := range r.Points {
+				if i >= len(x) {
+					x = append(x, fmt.Sprint(p.Step))
+				}
+				s.Values = append(s.Values, 100*metrics.Acc(p.Runs, t))
+			}
+			series = append(series, s)
+		}
+	}
+	return Line(name, title, "step", "accuracy (%)", x, series...)
+}
