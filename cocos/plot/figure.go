@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/go-echarts/go-echarts/v2/charts"
 	"github.com/go-echarts/go-echarts/v2/opts"
@@ -54,13 +55,14 @@ type Series struct {
 	Values []float64
 }
 
-// global are the options every figure shares: a title, a legend under
-// it, named axes and a white background for print.
-func global(title string, legend bool) []charts.GlobalOpts {
+// global are the options every figure shares: a title, a plain legend
+// under it (it wraps; a scrolling legend would print with a pager) and a
+// white background for print.
+func global(title string, names []string) []charts.GlobalOpts {
 	return []charts.GlobalOpts{
 		charts.WithInitializationOpts(opts.Initialization{Width: px(DefaultWidth), Height: px(DefaultHeight), BackgroundColor: "#ffffff"}),
 		charts.WithTitleOpts(opts.Title{Title: title, Left: "center", TitleStyle: &opts.TextStyle{FontSize: 14}}),
-		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(legend), Top: "30", Type: "scroll"}),
+		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(len(names) > 1), Top: "30", Left: "center", Width: px(DefaultWidth - 40)}),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
 		charts.WithAnimation(false),
 	}
@@ -68,18 +70,45 @@ func global(title string, legend bool) []charts.GlobalOpts {
 
 func px(n int) string { return fmt.Sprintf("%dpx", n) }
 
-func axes(xName, yName string, scale bool) []charts.GlobalOpts {
+// legendRows estimates how many rows the legend wraps to: 12 px text is
+// about 7 px a character, plus the icon and gaps.
+func legendRows(names []string) int {
+	if len(names) < 2 {
+		return 0
+	}
+	rows, used := 1, 0
+	for _, n := range names {
+		w := 7*utf8.RuneCountInString(n) + 45
+		if used > 0 && used+w > DefaultWidth-40 {
+			rows, used = rows+1, 0
+		}
+		used += w
+	}
+	return rows
+}
+
+// axes names both axes and leaves room above the plot for the legend.
+func axes(xName, yName string, scale bool, names []string) []charts.GlobalOpts {
+	top := 48 + 22*legendRows(names)
 	return []charts.GlobalOpts{
-		charts.WithGridOpts(opts.Grid{Top: "72", Left: "56", Right: "24", Bottom: "48"}),
+		charts.WithGridOpts(opts.Grid{Top: fmt.Sprint(top), Left: "56", Right: "24", Bottom: "48"}),
 		charts.WithXAxisOpts(opts.XAxis{Name: xName, NameLocation: "middle", NameGap: 28}),
 		charts.WithYAxisOpts(opts.YAxis{Name: yName, NameLocation: "middle", NameGap: 40, Scale: opts.Bool(scale)}),
 	}
 }
 
+func names(series []Series) []string {
+	out := make([]string, len(series))
+	for i, s := range series {
+		out[i] = s.Name
+	}
+	return out
+}
+
 // Line plots series over x (learning curves, accuracy per turn).
 func Line(name, title, xName, yName string, x []string, series ...Series) *Figure {
 	c := charts.NewLine()
-	c.SetGlobalOptions(append(global(title, len(series) > 1), axes(xName, yName, true)...)...)
+	c.SetGlobalOptions(append(global(title, names(series)), axes(xName, yName, true, names(series))...)...)
 	c.SetXAxis(x)
 	for _, s := range series {
 		data := make([]opts.LineData, len(s.Values))
@@ -95,7 +124,7 @@ func Line(name, title, xName, yName string, x []string, series ...Series) *Figur
 // shares of the correctness transitions per turn pair).
 func Bars(name, title, xName, yName string, x []string, stacked bool, series ...Series) *Figure {
 	c := charts.NewBar()
-	c.SetGlobalOptions(append(global(title, len(series) > 1), axes(xName, yName, false)...)...)
+	c.SetGlobalOptions(append(global(title, names(series)), axes(xName, yName, false, names(series))...)...)
 	c.SetXAxis(x)
 	for _, s := range series {
 		data := make([]opts.BarData, len(s.Values))
@@ -126,7 +155,7 @@ func Pies(name, title string, groups []string, slices [][]Slice) *Figure {
 	for _, s := range slices[0] {
 		legend = append(legend, s.Name)
 	}
-	c.SetGlobalOptions(append(global(title, true),
+	c.SetGlobalOptions(append(global(title, legend),
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Bottom: "4", Data: legend}))...)
 	n := max(len(groups), 1)

@@ -105,7 +105,7 @@ func Transitions(name, title string, ts []metrics.Trajectory) *Figure {
 func EditRatios(name, title string, evals []Eval, bins int) *Figure {
 	x := make([]string, bins)
 	for b := range bins {
-		x[b] = fmt.Sprintf("%.1f–%.1f", float64(b)/float64(bins), float64(b+1)/float64(bins))
+		x[b] = fmt.Sprintf("%.2g", float64(b)/float64(bins))
 	}
 	var series []Series
 	for _, e := range evals {
@@ -115,7 +115,7 @@ func EditRatios(name, title string, evals []Eval, bins int) *Figure {
 		}
 		series = append(series, s)
 	}
-	return Bars(name, title, "edit ratio", "samples", x, false, series...)
+	return Bars(name, title, fmt.Sprintf("edit ratio (bins of %.2g from)", 1/float64(bins)), "samples", x, false, series...)
 }
 
 // Tracked is a run's evaluations during training.

@@ -22,7 +22,7 @@ function freePort() {
 
 async function waitForServer(url, ms) {
   const end = Date.now() + ms;
-  while (Date.now() < end) {
+  while (Date.now() < end && !serverExited) {
     try { if ((await fetch(url)).ok) return; } catch {}
     await new Promise((r) => setTimeout(r, 500));
   }
@@ -30,10 +30,13 @@ async function waitForServer(url, ms) {
 }
 
 const port = await freePort();
-const server = spawn("/usr/bin/python3", ["-m", "notebook", "--no-browser", "--ip=127.0.0.1", `--port=${port}`,
-  `--NotebookApp.token=${token}`, `--notebook-dir=${notebookDir}`], { stdio: ["ignore", "ignore", "pipe"] });
-let serverLog = "";
+const serverArgs = ["-m", "notebook", "--no-browser", "--ip=127.0.0.1", `--port=${port}`,
+  `--NotebookApp.token=${token}`, `--notebook-dir=${notebookDir}`];
+if (process.getuid?.() === 0) serverArgs.push("--allow-root"); // CI machines run as root
+const server = spawn("/usr/bin/python3", serverArgs, { stdio: ["ignore", "ignore", "pipe"] });
+let serverLog = "", serverExited = false;
 server.stderr.on("data", (d) => { serverLog += d; });
+server.on("exit", () => { serverExited = true; });
 let browser;
 try {
   const base = `http://127.0.0.1:${port}`;
