@@ -88,13 +88,30 @@ func legendRows(names []string) int {
 }
 
 // axes names both axes and leaves room above the plot for the legend.
-func axes(xName, yName string, scale bool, names []string) []charts.GlobalOpts {
+func axes(xName, yName string, scale bool, names []string, bottom int) []charts.GlobalOpts {
 	top := 48 + 22*legendRows(names)
 	return []charts.GlobalOpts{
-		charts.WithGridOpts(opts.Grid{Top: fmt.Sprint(top), Left: "56", Right: "24", Bottom: "48"}),
+		charts.WithGridOpts(opts.Grid{Top: fmt.Sprint(top), Left: "56", Right: "24", Bottom: fmt.Sprint(bottom)}),
 		charts.WithXAxisOpts(opts.XAxis{Name: xName, NameLocation: "middle", NameGap: 28}),
 		charts.WithYAxisOpts(opts.YAxis{Name: yName, NameLocation: "middle", NameGap: 40, Scale: opts.Bool(scale)}),
 	}
+}
+
+// categories shows every category label, turned when they would not fit
+// side by side; it returns the x axis and the room below the plot.
+func categories(xName string, x []string) (charts.GlobalOpts, int) {
+	longest, chars := 0, 0
+	for _, c := range x {
+		n := utf8.RuneCountInString(c)
+		longest, chars = max(longest, n), chars+n+2
+	}
+	label := &opts.AxisLabel{Show: opts.Bool(true), Interval: "0"}
+	gap := 28
+	if 7*chars > DefaultWidth-80 {
+		label.Rotate = 30
+		gap = 16 + 4*longest // the turned labels' height: about half their length
+	}
+	return charts.WithXAxisOpts(opts.XAxis{Name: xName, NameLocation: "middle", NameGap: gap, AxisLabel: label}), gap + 20
 }
 
 func names(series []Series) []string {
@@ -108,7 +125,7 @@ func names(series []Series) []string {
 // Line plots series over x (learning curves, accuracy per turn).
 func Line(name, title, xName, yName string, x []string, series ...Series) *Figure {
 	c := charts.NewLine()
-	c.SetGlobalOptions(append(global(title, names(series)), axes(xName, yName, true, names(series))...)...)
+	c.SetGlobalOptions(append(global(title, names(series)), axes(xName, yName, true, names(series), 48)...)...)
 	c.SetXAxis(x)
 	for _, s := range series {
 		data := make([]opts.LineData, len(s.Values))
@@ -124,7 +141,8 @@ func Line(name, title, xName, yName string, x []string, series ...Series) *Figur
 // shares of the correctness transitions per turn pair).
 func Bars(name, title, xName, yName string, x []string, stacked bool, series ...Series) *Figure {
 	c := charts.NewBar()
-	c.SetGlobalOptions(append(global(title, names(series)), axes(xName, yName, false, names(series))...)...)
+	xAxis, bottom := categories(xName, x)
+	c.SetGlobalOptions(append(append(global(title, names(series)), axes(xName, yName, false, names(series), bottom)...), xAxis)...)
 	c.SetXAxis(x)
 	for _, s := range series {
 		data := make([]opts.BarData, len(s.Values))
