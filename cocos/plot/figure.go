@@ -177,7 +177,10 @@ func Pies(name, title string, groups []string, slices [][]Slice) *Figure {
 		charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "item"}),
 		charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Bottom: "4", Data: legend}))...)
 	n := max(len(groups), 1)
-	outer := min(40, 95/n)
+	// Radii are percent of half the smaller side: as large as n pies fit
+	// side by side, with a hole wide enough for the caption.
+	outer := min(70, 80*DefaultWidth/(n*DefaultHeight))
+	inner := outer * 55 / 100
 	for i, grp := range groups {
 		center := []string{fmt.Sprintf("%.1f%%", 100*(float64(i)+0.5)/float64(n)), "52%"}
 		data := make([]opts.PieData, len(slices[i]))
@@ -185,12 +188,12 @@ func Pies(name, title string, groups []string, slices [][]Slice) *Figure {
 			data[j] = opts.PieData{Name: s.Name, Value: s.Value}
 		}
 		c.AddSeries(grp, data,
-			charts.WithPieChartOpts(opts.PieChart{Center: center, Radius: []string{fmt.Sprintf("%d%%", outer/2), fmt.Sprintf("%d%%", outer)}}),
+			charts.WithPieChartOpts(opts.PieChart{Center: center, Radius: []string{fmt.Sprintf("%d%%", inner), fmt.Sprintf("%d%%", outer)}}),
 			charts.WithLabelOpts(opts.Label{Show: opts.Bool(false)}))
 		// The hole's caption: a transparent disc labelled at its centre.
 		c.AddSeries(grp, []opts.PieData{{Name: grp, Value: 1, ItemStyle: &opts.ItemStyle{Color: "transparent"}}},
-			charts.WithPieChartOpts(opts.PieChart{Center: center, Radius: fmt.Sprintf("%d%%", outer/2)}),
-			charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "center", Formatter: "{b}"}))
+			charts.WithPieChartOpts(opts.PieChart{Center: center, Radius: fmt.Sprintf("%d%%", inner)}),
+			charts.WithLabelOpts(opts.Label{Show: opts.Bool(true), Position: "center", Formatter: "{b}", FontSize: 11}))
 	}
 	return New(name, c)
 }
