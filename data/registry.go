@@ -75,6 +75,20 @@ func Load(dir, name string) ([]Problem, error) {
 	return d.Load(p)
 }
 
+// LoadSplit reads one split of the named data set from dir (ResolveDir
+// picks dir when it is empty).
+func LoadSplit(dir, name, split string) ([]Problem, error) {
+	dir, err := ResolveDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	all, err := Load(dir, name)
+	if err != nil {
+		return nil, err
+	}
+	return Splits(all, split), nil
+}
+
 // Fetch downloads d into dir, verifies its sha256 and only then moves it
 // into place, so a failed or tampered download leaves nothing behind and
 // never replaces a good file.

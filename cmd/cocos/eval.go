@@ -146,15 +146,7 @@ func runEval(ctx context.Context, args []string) error {
 // mbppPromptSplit is MBPP's prompt split (task ids 1-10), section 4's worked
 // examples for code (the first 3) and for feedback.
 func mbppPromptSplit(p *problemFlags) ([]data.Problem, error) {
-	dir, err := data.ResolveDir(*p.dir)
-	if err != nil {
-		return nil, err
-	}
-	all, err := data.Load(dir, "mbpp")
-	if err != nil {
-		return nil, err
-	}
-	return data.Splits(all, "prompt"), nil
+	return data.LoadSplit(*p.dir, "mbpp", "prompt")
 }
 
 // writeRows adds rows to dir as a new Arrow part.

@@ -36,10 +36,8 @@ type Config struct {
 // 2-core CPU with the SimpleGo backend (docs/demo.md has the sizing).
 func Default() Config {
 	return Config{
-		Seed: 1,
-		Model: model.Config{ModelType: "qwen2", HiddenSize: 64, IntermediateSize: 128, NumHiddenLayers: 2,
-			NumAttentionHeads: 4, NumKeyValueHeads: 2, HiddenAct: "silu", RopeTheta: 10000, RMSNormEps: 1e-6,
-			VocabSize: 1024, TieWordEmbeddings: true, MaxPositionEmbeddings: 1024},
+		Seed:         1,
+		Model:        lab.Embedded().Model, // the notebooks' embedded model
 		Suite:        data.SuiteConfig{MaxLevel: 1},
 		SFT:          train.SFTConfig{Steps: 300, Batch: 8, LR: 1e-2, Warmup: 15, MaxLen: 512},
 		RL:           rl.RLOOConfig{K: 2, Batch: 8, Steps: 8, LR: 2e-4},

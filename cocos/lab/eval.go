@@ -140,15 +140,7 @@ func (l *Lab) shots() ([]data.Problem, error) {
 	if l.tasks != nil {
 		return l.Train[:3], nil
 	}
-	dir, err := data.ResolveDir(l.Scale.DataDir)
-	if err != nil {
-		return nil, err
-	}
-	all, err := data.Load(dir, "mbpp")
-	if err != nil {
-		return nil, err
-	}
-	return data.Splits(all, "prompt"), nil
+	return data.LoadSplit(l.Scale.DataDir, "mbpp", "prompt")
 }
 
 // cached returns an evaluation's rows when dir finished one with key.

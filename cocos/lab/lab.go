@@ -91,18 +91,13 @@ func (l *Lab) loadProblems() error {
 
 // load reads a data set's two splits ("" for none).
 func (l *Lab) load(name, trainSplit, testSplit string) (train, test []data.Problem, err error) {
-	dir, err := data.ResolveDir(l.Scale.DataDir)
-	if err != nil {
-		return nil, nil, err
-	}
-	all, err := data.Load(dir, name)
-	if err != nil {
-		return nil, nil, fmt.Errorf("%w (cocos data fetch %s downloads it)", err, name)
-	}
 	if trainSplit != "" {
-		train = data.Splits(all, trainSplit)
+		if train, err = data.LoadSplit(l.Scale.DataDir, name, trainSplit); err != nil {
+			return nil, nil, err
+		}
 	}
-	return train, data.Splits(all, testSplit), nil
+	test, err = data.LoadSplit(l.Scale.DataDir, name, testSplit)
+	return train, test, err
 }
 
 // Path is a path under the lab's directory.
