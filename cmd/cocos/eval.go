@@ -150,17 +150,7 @@ func mbppPromptSplit(p *problemFlags) ([]data.Problem, error) {
 }
 
 // writeRows adds rows to dir as a new Arrow part.
-func writeRows(dir string, rows []trajectory.Row) error {
-	w, err := trajectory.CreatePart(dir)
-	if err != nil {
-		return err
-	}
-	if err := w.Write(rows...); err != nil {
-		w.Close()
-		return err
-	}
-	return w.Close()
-}
+func writeRows(dir string, rows []trajectory.Row) error { return trajectory.WritePart(dir, rows...) }
 
 // report prints the paper's tables for one or more runs over the same
 // problems: accuracy and changes from turn 1 to each later turn, unit-level

@@ -35,16 +35,14 @@ type Config struct {
 // Default is the demo of README's first command: about 10 minutes on a
 // 2-core CPU with the SimpleGo backend (docs/demo.md has the sizing).
 func Default() Config {
-	return Config{
-		Seed:         1,
-		Model:        lab.Embedded().Model, // the notebooks' embedded model
-		Suite:        data.SuiteConfig{MaxLevel: 1},
-		SFT:          train.SFTConfig{Steps: 300, Batch: 8, LR: 1e-2, Warmup: 15, MaxLen: 512},
-		RL:           rl.RLOOConfig{K: 2, Batch: 8, Steps: 8, LR: 2e-4},
-		MaxNewTokens: 40,
-		EvalTurns:    5,
-		EvalProblems: 50,
-	}
+	// The notebooks' embedded scale, with a longer boost SFT, more RL steps
+	// and more test problems (docs/demo.md has why).
+	e := lab.Embedded()
+	sft, rl := e.SFT, e.RL
+	sft.Steps, sft.Warmup = 300, 15
+	rl.Steps = 8
+	return Config{Seed: e.Seed, Model: e.Model, Suite: e.Suite, SFT: sft, RL: rl,
+		MaxNewTokens: e.MaxNewTokens, EvalTurns: e.Turns, EvalProblems: 50}
 }
 
 // scale is the demo as a lab scale.

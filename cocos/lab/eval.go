@@ -164,15 +164,7 @@ func saveRows(dir string, rows []trajectory.Row, key any) error {
 	if err := os.RemoveAll(dir); err != nil {
 		return err
 	}
-	w, err := trajectory.CreatePart(dir)
-	if err != nil {
-		return err
-	}
-	if err := w.Write(rows...); err != nil {
-		w.Close()
-		return err
-	}
-	if err := w.Close(); err != nil {
+	if err := trajectory.WritePart(dir, rows...); err != nil {
 		return err
 	}
 	return atomicfile.WriteJSON(filepath.Join(dir, "done.json"), key)

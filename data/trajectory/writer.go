@@ -42,6 +42,19 @@ func CreatePart(dir string) (*Writer, error) {
 	return nil, fmt.Errorf("trajectory: %s holds too many parts", dir)
 }
 
+// WritePart writes rows to dir as one new part (see CreatePart).
+func WritePart(dir string, rows ...Row) error {
+	w, err := CreatePart(dir)
+	if err != nil {
+		return err
+	}
+	if err := w.Write(rows...); err != nil {
+		w.Close()
+		return err
+	}
+	return w.Close()
+}
+
 // Create starts a new trajectory file at path; it fails if path exists.
 func Create(path string) (*Writer, error) {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)

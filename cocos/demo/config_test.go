@@ -1,0 +1,25 @@
+package demo
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/cocos-go/cocos/cocos/rl"
+	"github.com/cocos-go/cocos/cocos/train"
+)
+
+// TestDefaultIsTheMeasuredDemo: the default is the configuration whose
+// times and tables docs/BENCHMARKS.md records.
+func TestDefaultIsTheMeasuredDemo(t *testing.T) {
+	c := Default()
+	want := Config{Seed: 1, Model: c.Model, Suite: c.Suite,
+		SFT:          train.SFTConfig{Steps: 300, Batch: 8, LR: 1e-2, Warmup: 15, MaxLen: 512},
+		RL:           rl.RLOOConfig{K: 2, Batch: 8, Steps: 8, LR: 2e-4},
+		MaxNewTokens: 40, EvalTurns: 5, EvalProblems: 50}
+	if !reflect.DeepEqual(c, want) {
+		t.Errorf("Default() = %+v\nwant %+v", c, want)
+	}
+	if m := c.Model; m.HiddenSize != 64 || m.NumHiddenLayers != 2 || m.NumAttentionHeads != 4 || m.VocabSize != 1024 || c.Suite.MaxLevel != 1 {
+		t.Errorf("model %+v, suite %+v", m, c.Suite)
+	}
+}
