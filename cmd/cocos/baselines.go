@@ -2,10 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/cocos-go/cocos/cocos/baselines"
@@ -14,7 +12,6 @@ import (
 	"github.com/cocos-go/cocos/cocos/tokenizer"
 	"github.com/cocos-go/cocos/cocos/train"
 	"github.com/cocos-go/cocos/data"
-	"github.com/cocos-go/cocos/internal/atomicfile"
 	"github.com/cocos-go/cocos/sandbox"
 )
 
@@ -100,23 +97,10 @@ func runTrainBaseline(ctx context.Context, name string, args []string) error {
 	return nil
 }
 
-// candidates samples and judges once per run directory: the samples are
-// kept in candidates.json, so a resumed run trains on the same data.
+// candidates samples and judges once per run directory (candidates.json).
 func candidates(ctx context.Context, c *common, m *model.Model, tok model.Tokenizer, judge *sandbox.Executor,
 	ps []data.Problem, n int, gen model.GenerateConfig) ([]baselines.Candidates, error) {
-	path := filepath.Join(*c.out, "candidates.json")
-	var cands []baselines.Candidates
-	if b, err := os.ReadFile(path); err == nil {
-		if err := json.Unmarshal(b, &cands); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		return cands, nil
-	}
-	cands, err := baselines.Sample(ctx, m, tok, judge, prompt.Builder{}, ps, n, gen)
-	if err != nil {
-		return nil, err
-	}
-	return cands, atomicfile.WriteJSON(path, cands)
+	return baselines.SampleOnce(ctx, filepath.Join(*c.out, "candidates.json"), m, tok, judge, prompt.Builder{}, ps, n, gen)
 }
 
 func runTrainReVISE(ctx context.Context, args []string) error {

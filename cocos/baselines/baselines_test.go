@@ -2,6 +2,8 @@ package baselines
 
 import (
 	"context"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -73,6 +75,29 @@ func TestSample(t *testing.T) {
 		if len(all) == 0 || len(all) > 4 || len(c.Correct) != 0 {
 			t.Errorf("%s: %d correct, %d incorrect from a random model's 4 samples", c.Problem.ID, len(c.Correct), len(c.Incorrect))
 		}
+	}
+}
+
+// TestSampleOnce: the first call samples and keeps the candidates; the
+// second reads them back without touching the model or the judge.
+func TestSampleOnce(t *testing.T) {
+	tasks := data.Suite(data.SuiteConfig{Train: 10, Test: 2})
+	tok := tinytest.Tokenizer(t, tasks, 400)
+	m := tinytest.Model(t, tinytest.Config(tok.VocabSize(), 32, 1), 1, 0.5)
+	judge := tinytest.Judge(t)
+	ps := data.SuiteProblems(tasks, "train")[:2]
+	path := filepath.Join(t.TempDir(), "samples.json")
+	gen := model.GenerateConfig{MaxNewTokens: 6, Temperature: 1, StopTokens: []int{tok.EOS}}
+	first, err := SampleOnce(context.Background(), path, m, tok, judge, prompt.Builder{}, ps, 3, gen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := SampleOnce(context.Background(), path, nil, nil, nil, prompt.Builder{}, ps, 3, gen)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(first, again) {
+		t.Errorf("read back %+v, sampled %+v", again, first)
 	}
 }
 

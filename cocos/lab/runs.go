@@ -2,7 +2,6 @@ package lab
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,7 +14,6 @@ import (
 	"github.com/cocos-go/cocos/cocos/tokenizer"
 	"github.com/cocos-go/cocos/cocos/train"
 	"github.com/cocos-go/cocos/data"
-	"github.com/cocos-go/cocos/internal/atomicfile"
 )
 
 // run is the RunConfig of the run named name.
@@ -174,26 +172,14 @@ func (l *Lab) Baseline(ctx context.Context, method string) (string, error) {
 // candidates samples the boost model on the train problems once; the
 // three baselines share them (samples.json).
 func (l *Lab) candidates(ctx context.Context, m *model.Model, tok *tokenizer.Tokenizer) ([]baselines.Candidates, error) {
-	path := l.Path("samples.json")
-	var cands []baselines.Candidates
-	if b, err := os.ReadFile(path); err == nil {
-		if err := json.Unmarshal(b, &cands); err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		return cands, nil
-	}
 	ps := l.Train
 	if n := l.Scale.Baselines.Problems; n > 0 && n < len(ps) {
 		ps = ps[:n]
 	}
 	gen := l.generate(tok)
 	gen.Temperature, gen.Seed = 0.9, l.Scale.Seed
-	l.logf("sampling %d programs for each of %d train problems", l.Scale.Baselines.Samples, len(ps))
-	cands, err := baselines.Sample(ctx, m, tok, l.Judge, prompt.Builder{}, ps, l.Scale.Baselines.Samples, gen)
-	if err != nil {
-		return nil, err
-	}
-	return cands, atomicfile.WriteJSON(path, cands)
+	l.logf("sampling (once) %d programs for each of %d train problems", l.Scale.Baselines.Samples, len(ps))
+	return baselines.SampleOnce(ctx, l.Path("samples.json"), m, tok, l.Judge, prompt.Builder{}, ps, l.Scale.Baselines.Samples, gen)
 }
 
 // generate is the scale's decoding: greedy, MaxNewTokens, the tokenizer's

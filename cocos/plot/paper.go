@@ -57,31 +57,29 @@ func turnAxis(n int) []string {
 
 // Accuracy plots Acc@t per turn for each evaluation.
 func Accuracy(name, title string, evals []Eval) *Figure {
-	n := turnsOf(evals)
-	var series []Series
-	for _, e := range evals {
-		s := Series{Name: e.Name}
-		for t := 1; t <= n; t++ {
-			s.Values = append(s.Values, 100*metrics.Acc(e.Runs, t))
-		}
-		series = append(series, s)
-	}
-	return Line(name, title, "turn", "Acc@t (%)", turnAxis(n), series...)
+	return perTurn(name, title, "Acc@t (%)", evals, func(ts []metrics.Trajectory, t int) float64 { return metrics.Acc(ts, t) })
 }
 
 // NetGain is Figure 4's line: the cumulative net gain Acc@t − Acc@t1, in
 // points, per turn.
 func NetGain(name, title string, evals []Eval) *Figure {
+	return perTurn(name, title, "Acc@t − Acc@t1 (points)", evals, func(ts []metrics.Trajectory, t int) float64 {
+		return metrics.Acc(ts, t) - metrics.Acc(ts, 1)
+	})
+}
+
+// perTurn plots 100·f(t) over the turns for each evaluation.
+func perTurn(name, title, yName string, evals []Eval, f func(ts []metrics.Trajectory, t int) float64) *Figure {
 	n := turnsOf(evals)
 	var series []Series
 	for _, e := range evals {
 		s := Series{Name: e.Name}
 		for t := 1; t <= n; t++ {
-			s.Values = append(s.Values, 100*(metrics.Acc(e.Runs, t)-metrics.Acc(e.Runs, 1)))
+			s.Values = append(s.Values, 100*f(e.Runs, t))
 		}
 		series = append(series, s)
 	}
-	return Line(name, title, "turn", "Acc@t − Acc@t1 (points)", turnAxis(n), series...)
+	return Line(name, title, "turn", yName, turnAxis(n), series...)
 }
 
 // Transitions is Figure 4's pies: for each pair of consecutive turns, the
