@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"syscall"
@@ -37,7 +38,8 @@ var commands = map[string]command{
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := dispatch(ctx, os.Args[1:]); err != nil {
+	err := profiled(func() error { return dispatch(ctx, os.Args[1:]) })
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			os.Exit(0)
 		}
@@ -63,6 +65,30 @@ func hintFor(err error) string {
 		return "permission denied: choose a directory you can write (--dir/--out)"
 	}
 	return ""
+}
+
+// profiled runs f under the CPU profiler when $COCOS_CPUPROFILE names a
+// file (an environment variable, so every subcommand has it); the profile
+// is complete even when f is interrupted.
+func profiled(f func() error) error {
+	path := os.Getenv("COCOS_CPUPROFILE")
+	if path == "" {
+		return f()
+	}
+	out, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("COCOS_CPUPROFILE: %w", err)
+	}
+	if err := pprof.StartCPUProfile(out); err != nil {
+		out.Close()
+		return fmt.Errorf("COCOS_CPUPROFILE: %w", err)
+	}
+	err = f()
+	pprof.StopCPUProfile()
+	if cerr := out.Close(); cerr != nil && err == nil {
+		err = fmt.Errorf("COCOS_CPUPROFILE: %w", cerr)
+	}
+	return err
 }
 
 func dispatch(ctx context.Context, args []string) error {

@@ -93,13 +93,19 @@ func (r *Runner) runBatch(ctx context.Context, ps []data.Problem, turns int) ([]
 	trajs := make([]metrics.Trajectory, len(ps))
 	rewards := make([][]float64, len(ps))
 	var rows []trajectory.Row
+	// Each turn's prompt extends the last: a dialogue per model keeps the
+	// rows' KV cache, so a turn prefills only its new tokens.
+	first, later := r.Model.NewDialogue(r.Tokenizer), r.Model.NewDialogue(r.Tokenizer)
+	if r.Corrector != nil {
+		later = r.Corrector.NewDialogue(r.Tokenizer)
+	}
 	for t := 1; t <= turns; t++ {
 		start := time.Now()
-		m := r.Model
+		d := first
 		if t > 1 && r.Corrector != nil {
-			m = r.Corrector
+			d = later
 		}
-		gens, err := m.Generate(r.Tokenizer, prompts, r.Generate)
+		gens, err := d.Generate(prompts, r.Generate)
 		if err != nil {
 			return nil, nil, fmt.Errorf("evaluate: turn %d: %w", t, err)
 		}

@@ -82,65 +82,7 @@ func (m *Model) Generate(tok Tokenizer, prompts []string, cfg GenerateConfig) ([
 // GenerateIDs completes tokenized prompts. tok decodes text for stop
 // strings; it may be nil when there are none (Text is then empty).
 func (m *Model) GenerateIDs(tok Tokenizer, prompts [][]int, cfg GenerateConfig) ([]Generation, error) {
-	cfg.fill()
-	if tok == nil && len(cfg.StopStrings) > 0 {
-		return nil, fmt.Errorf("model: stop strings need a tokenizer")
-	}
-	gens := make([]Generation, len(prompts))
-	longest := 1
-	for i, p := range prompts {
-		gens[i].PromptIDs = p
-		longest = max(longest, len(p))
-	}
-	plen := roundUp(longest, cfg.Bucket)
-	cache := m.NewCache(len(prompts), roundUp(plen+cfg.MaxNewTokens, cfg.Bucket))
-	ids, mask := make([][]int32, len(prompts)), make([][]int32, len(prompts))
-	for i, g := range gens {
-		ids[i], mask[i] = make([]int32, plen), make([]int32, plen)
-		pad := plen - len(g.PromptIDs)
-		for j := range plen {
-			ids[i][j] = int32(cfg.PadToken)
-			if j >= pad {
-				ids[i][j], mask[i][j] = int32(g.PromptIDs[j-pad]), 1
-			}
-		}
-	}
-	logits, err := m.Step(cache, ids, mask)
-	if err != nil {
-		return nil, err
-	}
-	rngs := make([]*rand.Rand, len(prompts))
-	for i := range rngs {
-		rngs[i] = rand.New(rand.NewPCG(cfg.Seed, uint64(i)))
-		if i < len(cfg.Streams) {
-			rngs[i] = rand.New(rand.NewPCG(cfg.Streams[i][0], cfg.Streams[i][1]))
-		}
-	}
-	last := func(b int) []float32 { return logits[b][len(logits[b])-1] }
-	done := make([]bool, len(prompts))
-	for step := 0; step < cfg.MaxNewTokens; step++ {
-		next, nmask := make([][]int32, len(prompts)), make([][]int32, len(prompts))
-		active := false
-		for b := range gens {
-			next[b], nmask[b] = []int32{int32(cfg.PadToken)}, []int32{0}
-			if done[b] {
-				continue
-			}
-			id, lp := sample(last(b), cfg, rngs[b])
-			g := &gens[b]
-			g.NewIDs, g.LogProbs = append(g.NewIDs, id), append(g.LogProbs, lp)
-			done[b] = g.finish(tok, id, cfg, step+1 == cfg.MaxNewTokens)
-			next[b], nmask[b] = []int32{int32(id)}, []int32{1}
-			active = active || !done[b]
-		}
-		if !active {
-			break
-		}
-		if logits, err = m.Step(cache, next, nmask); err != nil {
-			return nil, err
-		}
-	}
-	return gens, nil
+	return m.NewDialogue(tok).GenerateIDs(prompts, cfg)
 }
 
 // finish decodes the row's text and reports whether the row is complete.

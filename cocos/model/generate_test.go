@@ -104,3 +104,51 @@ func TestGenerateSamplingAndStops(t *testing.T) {
 		t.Errorf("stop string %q: got %q (%s)", stopAt, stopStr[0].Text, stopStr[0].Stop)
 	}
 }
+
+// TestDialogueMatchesFresh: three turns of a dialogue — each prompt
+// extending the last prompt and completion verbatim, with an edit inside
+// the held tokens, or the completion dropped — give the tokens and
+// log-probs of generating each turn's prompt from scratch. The small
+// bucket makes the cache grow between turns.
+func TestDialogueMatchesFresh(t *testing.T) {
+	tok := tinyTokenizer(t)
+	m := tinyModel(t, tok.VocabSize())
+	cfg := GenerateConfig{MaxNewTokens: 6, StopStrings: []string{}, Bucket: 4}
+	prompts := []string{"def add(a, b):", "Write a function to add two numbers.\n", "assert"}
+	d := m.NewDialogue(tok)
+	fresh := 0 // cache slots that prefilling every turn from scratch would take
+	for turn := range 3 {
+		got, err := d.Generate(prompts, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := m.Generate(tok, prompts, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		longest := 0
+		for i := range got {
+			longest = max(longest, len(want[i].PromptIDs))
+			if !slices.Equal(got[i].NewIDs, want[i].NewIDs) {
+				t.Errorf("turn %d row %d: dialogue %v, fresh %v", turn+1, i, got[i].NewIDs, want[i].NewIDs)
+			}
+			for k, lp := range got[i].LogProbs {
+				if d := lp - want[i].LogProbs[k]; d > 1e-4 || d < -1e-4 {
+					t.Errorf("turn %d row %d token %d: log-prob %g, fresh %g", turn+1, i, k, lp, want[i].LogProbs[k])
+				}
+			}
+		}
+		fresh += roundUp(longest, cfg.Bucket) + cfg.MaxNewTokens - 1
+		prompts = []string{
+			prompts[0] + got[0].Text + "\n[DONE] again:",                // continues verbatim
+			"Write a function to sum two numbers.\n" + got[1].Text + "", // edits a held token
+			prompts[2] + " add(1, 2) == 3\n",                            // drops the completion
+		}
+	}
+	if d.cache.Len >= fresh {
+		t.Errorf("the dialogue filled %d cache slots, prefilling every turn %d: nothing was reused", d.cache.Len, fresh)
+	}
+	if _, err := d.Generate(prompts[:2], cfg); err == nil {
+		t.Error("a dialogue of 3 rows continued with 2 prompts")
+	}
+}

@@ -42,9 +42,11 @@ func (m *Model) NewCache(batch, capacity int) *KVCache {
 }
 
 // Step feeds each row's next tokens (all rows the same count; mask marks
-// real ones, e.g. left padding of a prompt) and returns their logits,
-// [batch][tokens][vocab]. The first step is the prefill.
-func (m *Model) Step(c *KVCache, ids, mask [][]int32) ([][][]float32, error) {
+// real ones, e.g. left padding of a prompt) and returns the logits of each
+// row's last token, [batch][vocab]: all that decoding reads, so a prefill
+// neither computes nor copies the head over the whole prompt. The first
+// step is the prefill.
+func (m *Model) Step(c *KVCache, ids, mask [][]int32) ([][]float32, error) {
 	if len(ids) != c.Batch {
 		return nil, fmt.Errorf("model: step of %d rows on a cache of %d", len(ids), c.Batch)
 	}
@@ -61,20 +63,15 @@ func (m *Model) Step(c *KVCache, ids, mask [][]int32) ([][][]float32, error) {
 			c.KeyMask[b][c.Len+j] = mask[b][j]
 		}
 	}
-	if m.step == nil {
-		e, err := context.NewExec(m.Backend, m.Ctx, func(ctx *context.Context, in []*Node) []*Node {
-			return stepGraph(ctx, m.Config, in)
-		})
-		if err != nil {
-			return nil, err
-		}
-		m.step = e
+	exec, err := m.stepExec(c.Len == 0)
+	if err != nil {
+		return nil, err
 	}
 	args := []any{ids, pos, c.KeyMask, int32(c.Len)}
 	for _, kv := range c.kv {
 		args = append(args, kv)
 	}
-	out, err := m.step.Exec(args...)
+	out, err := exec.Exec(args...)
 	if err != nil {
 		return nil, err
 	}
@@ -83,26 +80,52 @@ func (m *Model) Step(c *KVCache, ids, mask [][]int32) ([][][]float32, error) {
 		c.kv[i] = out[1+i]
 	}
 	c.Len += t
-	return out[0].Value().([][][]float32), nil
+	return out[0].Value().([][]float32), nil
+}
+
+// stepExec compiles the decoding step on first use: one for prefills
+// (the cache is empty, attention reads the prompt's own keys) and one for
+// the steps after (attention reads the whole cache).
+func (m *Model) stepExec(prefill bool) (*context.Exec, error) {
+	e := &m.step
+	if prefill {
+		e = &m.prefill
+	}
+	if *e == nil {
+		exec, err := context.NewExec(m.Backend, m.Ctx, func(ctx *context.Context, in []*Node) []*Node {
+			return stepGraph(ctx, m.Config, in, prefill)
+		})
+		if err != nil {
+			return nil, err
+		}
+		*e = exec
+	}
+	return *e, nil
 }
 
 // stepGraph: in = ids, positions, key mask, start, then k and v per layer.
-func stepGraph(ctx *context.Context, cfg Config, in []*Node) []*Node {
+func stepGraph(ctx *context.Context, cfg Config, in []*Node, prefill bool) []*Node {
 	ids, pos, keyMask, start := in[0], in[1], in[2], in[3]
 	g := ids.Graph()
 	t, capacity := ids.Shape().Dimensions[1], keyMask.Shape().Dimensions[1]
-	// Query i sits in slot start+i: it sees slots up to its own that hold real tokens.
-	rows := Add(Iota(g, shapes.Make(dtypes.Int32, t, capacity), 0), start)
-	cols := Iota(g, shapes.Make(dtypes.Int32, t, capacity), 1)
-	causal := InsertAxes(GreaterOrEqual(rows, cols), 0, 0)
-	keys := InsertAxes(GreaterThan(keyMask, ScalarZero(g, dtypes.Int32)), 1, 1)
-	mask := LogicalAnd(causal, keys)
+	var mask *Node
+	if prefill {
+		mask = attentionMask(Slice(keyMask, AxisRange(), AxisRange(0, t)))
+	} else {
+		// Query i sits in slot start+i: it sees slots up to its own that hold real tokens.
+		rows := Add(Iota(g, shapes.Make(dtypes.Int32, t, capacity), 0), start)
+		cols := Iota(g, shapes.Make(dtypes.Int32, t, capacity), 1)
+		causal := InsertAxes(GreaterOrEqual(rows, cols), 0, 0)
+		keys := InsertAxes(GreaterThan(keyMask, ScalarZero(g, dtypes.Int32)), 1, 1)
+		mask = LogicalAnd(causal, keys)
+	}
 	caches := make([]*layerCache, cfg.NumHiddenLayers)
 	for i := range caches {
-		caches[i] = &layerCache{k: in[4+2*i], v: in[5+2*i], start: start}
+		caches[i] = &layerCache{k: in[4+2*i], v: in[5+2*i], start: start, local: prefill}
 	}
-	logits, caches := forward(ctx, cfg, ids, pos, mask, caches)
-	out := []*Node{logits}
+	x, caches := forward(ctx, cfg, ids, pos, mask, caches)
+	last := Slice(x, AxisRange(), AxisElem(-1), AxisRange()) // [b, 1, hidden]
+	out := []*Node{Squeeze(lmHead(ctx, cfg, last), 1)}
 	for _, c := range caches {
 		out = append(out, c.k, c.v)
 	}

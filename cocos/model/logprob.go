@@ -3,16 +3,57 @@ package model
 import (
 	"github.com/gomlx/gomlx/pkg/core/dtypes"
 	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive
+	"github.com/gomlx/gomlx/pkg/core/shapes"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 )
 
-// TokenLogProbs returns [batch, seq]: log p(targets[t] | ids[..t]) under
-// the model, the quantity policy gradients and KL terms are built from.
-// targets is ids shifted left by one (see NextTokens); the caller weights
-// or masks positions. Taking targets as an input keeps Slice (whose
-// gradient needs Pad, missing in SimpleGo) out of the graph.
-func TokenLogProbs(ctx *context.Context, cfg Config, ids, positions, mask, targets *Node) *Node {
-	logp := LogSoftmax(Logits(ctx, cfg, ids, positions, mask), -1)
+// selectBucket rounds the number of selected positions up, so that
+// batches share compiled shapes.
+const selectBucket = 16
+
+// Select lists the tokens whose log-probabilities a loss reads: want[b][j]
+// = 1 marks token j (j ≥ 1) of row b. It returns, per row, the positions
+// at = j-1 whose prediction is of token j, the targets ids[b][j], and
+// weights 1 — padded with weight 0 to a common count, a multiple of 16.
+// The losses of training read a small part of each sequence (SFT: the
+// completion; RL: the sampled turns), and only those positions go through
+// the LM head.
+func Select(ids, want [][]int32) (at, targets, weights [][]int32) {
+	n := 1
+	for _, row := range want {
+		c := 0
+		for j := 1; j < len(row); j++ {
+			c += int(row[j])
+		}
+		n = max(n, c)
+	}
+	n = roundUp(n, selectBucket)
+	at, targets, weights = make([][]int32, len(ids)), make([][]int32, len(ids)), make([][]int32, len(ids))
+	for b, row := range ids {
+		at[b], targets[b], weights[b] = make([]int32, n), make([]int32, n), make([]int32, n)
+		s := 0
+		for j := 1; j < len(row) && j < len(want[b]); j++ {
+			if want[b][j] != 0 {
+				at[b][s], targets[b][s], weights[b][s] = int32(j-1), row[j], 1
+				s++
+			}
+		}
+	}
+	return at, targets, weights
+}
+
+// TokenLogProbs returns [batch, S]: log p(targets[b][s] | ids[b][..at[b][s]])
+// under the model, the quantity likelihood, policy-gradient and KL terms
+// are built from (at and targets come from Select; the caller weights the
+// entries). Gathering the hidden states before the head keeps the head and
+// its softmax off the positions no loss reads.
+func TokenLogProbs(ctx *context.Context, cfg Config, ids, positions, mask, at, targets *Node) *Node {
+	x := Hidden(ctx, cfg, ids, positions, mask) // [b, t, h]
+	b, t, h := x.Shape().Dimensions[0], x.Shape().Dimensions[1], x.Shape().Dimensions[2]
+	rows := Iota(ids.Graph(), shapes.Make(dtypes.Int32, at.Shape().Dimensions...), 0)
+	flat := Add(at, MulScalar(rows, float64(t))) // index into [b*t, h]
+	picked := Gather(Reshape(x, b*t, h), InsertAxes(flat, -1))
+	logp := LogSoftmax(lmHead(ctx, cfg, picked), -1)
 	return ReduceSum(Mul(logp, OneHot(targets, cfg.VocabSize, dtypes.Float32)), -1)
 }
 
@@ -27,27 +68,35 @@ func NextTokens(ids [][]int32) [][]int32 {
 	return out
 }
 
-// LogProbs returns [batch, seq-1]: log p(ids[t+1] | ids[..t]), 0 where the
-// target is padding (see Logits for ids and mask).
-func (m *Model) LogProbs(ids, mask [][]int32) ([][]float32, error) {
+// LogProbs returns [batch, seq-1]: log p(ids[t+1] | ids[..t]) where
+// want[b][t+1] = 1, and 0 elsewhere (see Logits for ids and mask; nil
+// want: every real token).
+func (m *Model) LogProbs(ids, mask, want [][]int32) ([][]float32, error) {
 	if m.logprobs == nil {
-		e, err := context.NewExec(m.Backend, m.Ctx, func(ctx *context.Context, ids, pos, mask, targets *Node) *Node {
-			return TokenLogProbs(ctx, m.Config, ids, pos, mask, targets)
+		e, err := context.NewExec(m.Backend, m.Ctx, func(ctx *context.Context, ids, pos, mask, at, targets *Node) *Node {
+			return TokenLogProbs(ctx, m.Config, ids, pos, mask, at, targets)
 		})
 		if err != nil {
 			return nil, err
 		}
 		m.logprobs = e
 	}
-	out, err := m.logprobs.Exec(ids, Positions(mask), mask, NextTokens(ids))
+	if want == nil {
+		want = mask
+	}
+	at, targets, weights := Select(ids, want)
+	out, err := m.logprobs.Exec(ids, Positions(mask), mask, at, targets)
 	if err != nil {
 		return nil, err
 	}
-	all := out[0].Value().([][]float32)
-	for r := range all { // [batch, seq-1]: zero where the target is padding
-		all[r] = all[r][:len(all[r])-1]
-		for t := range all[r] {
-			all[r][t] *= float32(mask[r][t+1])
+	sel := out[0].Value().([][]float32)
+	all := make([][]float32, len(ids))
+	for r := range ids {
+		all[r] = make([]float32, max(len(ids[r])-1, 0))
+		for s, w := range weights[r] {
+			if w != 0 {
+				all[r][at[r][s]] = sel[r][s]
+			}
 		}
 	}
 	return all, nil

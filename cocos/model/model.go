@@ -95,7 +95,7 @@ type Model struct {
 	Ctx     *context.Context
 	Backend backends.Backend
 
-	logits, logprobs, step *context.Exec // compiled on first use
+	logits, logprobs, step, prefill *context.Exec // compiled on first use
 }
 
 // New puts weights into a fresh context; every weight the config needs
@@ -216,14 +216,21 @@ func (m *Model) Logits(ids, mask [][]int32) ([][][]float32, error) {
 	return out[0].Value().([][][]float32), nil
 }
 
-// Positions returns cumsum(mask)-1, floored at 0, per row.
+// Positions numbers each row's real tokens from 0 (cumsum(mask)-1 for a
+// 0/1 mask), restarting where the mask's segment number changes (packed
+// rows, see sft.Pack); padding takes the position before it, floored at 0.
 func Positions(mask [][]int32) [][]int32 {
 	pos := make([][]int32, len(mask))
 	for i, row := range mask {
 		pos[i] = make([]int32, len(row))
-		var n int32
+		var n, seg int32
 		for j, m := range row {
-			n += m
+			if m != 0 && m != seg {
+				n, seg = 0, m
+			}
+			if m != 0 {
+				n++
+			}
 			pos[i][j] = max(n-1, 0)
 		}
 	}

@@ -53,19 +53,7 @@ func paddedBatch(vocab int) (ids, mask [][]int32) {
 // referenceLogits runs tools/python/hf_reference.py (PyTorch) on a saved model.
 func referenceLogits(t *testing.T, dir string, ids, mask [][]int32, vocab int) [][][]float32 {
 	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	script := filepath.Join(filepath.Dir(file), "..", "..", "tools", "python", "hf_reference.py")
-	in, out := filepath.Join(dir, "input.json"), filepath.Join(dir, "logits.bin")
-	b, _ := json.Marshal(map[string]any{"ids": ids, "mask": mask})
-	os.WriteFile(in, b, 0o644)
-	cmd := exec.Command("/usr/bin/python3", script, dir, in, out)
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("PyTorch reference: %v\n%s", err, msg)
-	}
-	raw, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := runReference(t, dir, map[string]any{"ids": ids, "mask": mask})
 	res := make([][][]float32, len(ids))
 	k := 0
 	for i := range ids {
@@ -157,7 +145,7 @@ func TestParityLogProbs(t *testing.T) {
 	dir := t.TempDir()
 	m.Save(dir, false)
 	ids, mask := paddedBatch(cfg.VocabSize)
-	ours, err := m.LogProbs(ids, mask)
+	ours, err := m.LogProbs(ids, mask, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -329,7 +317,8 @@ func TestSharedConfigs(t *testing.T) {
 }
 
 // TestParityKVCache: prefill + one-token decode steps through the KV cache
-// give the full forward's logits at every position, for left-padded rows.
+// give the full forward's logits at the prompt's last position and every
+// decoded one, for left-padded rows.
 func TestParityKVCache(t *testing.T) {
 	backend, _ := NewBackend("go")
 	for name, cfg := range tinyConfigs() {
@@ -361,24 +350,136 @@ func TestParityKVCache(t *testing.T) {
 				}
 				return out
 			}
-			got, err := m.Step(cache, cols(ids, 0, prompt), cols(mask, 0, prompt))
-			if err != nil {
-				t.Fatal(err)
-			}
-			for s := 0; s < steps; s++ {
-				one, err := m.Step(cache, cols(ids, prompt+s, prompt+s+1), cols(mask, prompt+s, prompt+s+1))
+			// Each step returns its last position's logits: the prefill's
+			// (position prompt-1), then each decoded token's.
+			got := make([][][]float32, len(ids))
+			want := make([][][]float32, len(ids))
+			for s := -1; s < steps; s++ {
+				from := prompt + s
+				if s < 0 {
+					from = 0
+				}
+				one, err := m.Step(cache, cols(ids, from, prompt+s+1), cols(mask, from, prompt+s+1))
 				if err != nil {
 					t.Fatal(err)
 				}
 				for b := range got {
-					got[b] = append(got[b], one[b][0])
+					got[b] = append(got[b], one[b])
+					want[b] = append(want[b], full[b][prompt+s])
 				}
 			}
-			d, scale := maxDiff(got, full, mask)
+			d, scale := maxDiff(got, want, cols(mask, prompt-1, prompt+steps))
 			t.Logf("max |Δlogit| cache vs full %.2e (scale %.2f); cache %d bytes", d, scale, cfg.CacheBytes(3, 16))
 			if d > 1e-4 {
 				t.Errorf("KV-cache decoding differs from the full forward by %g", d)
 			}
 		})
 	}
+}
+
+// packedBatch is two rows packed with sequences (mask = segment numbers,
+// see sft.Pack): row 0 holds three, row 1 one and right padding. loss
+// marks the tail of each sequence, as SFT marks completions.
+func packedBatch(vocab int) (ids, mask, loss [][]int32) {
+	rows := [][]int{{5, 4, 3}, {9}}
+	for r, segs := range rows {
+		row, m, l := make([]int32, 12), make([]int32, 12), make([]int32, 12)
+		j := 0
+		for s, n := range segs {
+			for k := range n {
+				row[j], m[j] = int32((r*29+j*11+5)%vocab), int32(s+1)
+				if k >= n/2 {
+					l[j] = 1
+				}
+				j++
+			}
+		}
+		ids, mask, loss = append(ids, row), append(mask, m), append(loss, l)
+	}
+	return ids, mask, loss
+}
+
+// TestParityPackedGradient: on packed rows, the logits, the SFT loss and
+// its gradient with respect to every weight match PyTorch's autograd
+// through the independent reference — the path every training step takes
+// (segment masks, positions per segment, the head applied at the selected
+// positions only, our dot gradients).
+func TestParityPackedGradient(t *testing.T) {
+	backend, _ := NewBackend("go")
+	for _, name := range []string{"qwen2", "deepseek"} {
+		cfg := tinyConfigs()[name]
+		t.Run(name, func(t *testing.T) {
+			m, err := New(backend, cfg, RandomWeights(cfg, 7, 0.2))
+			if err != nil {
+				t.Fatal(err)
+			}
+			dir := t.TempDir()
+			m.Save(dir, false)
+			ids, mask, loss := packedBatch(cfg.VocabSize)
+			logits, err := m.Logits(ids, mask)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d, _ := maxDiff(logits, referenceLogits(t, dir, ids, mask, cfg.VocabSize), mask); d > 1e-4 {
+				t.Errorf("packed rows: max |Δlogit| = %g", d)
+			}
+			before, _ := m.Weights()
+			st, err := mustTrainer(t, m, sgd(1)).Step(NLLInputs(ids, mask, loss))
+			if err != nil {
+				t.Fatal(err)
+			}
+			after, _ := m.Weights()
+			var names []string
+			for _, w := range cfg.Weights() {
+				names = append(names, w.Name)
+			}
+			ref := referenceGradients(t, dir, ids, mask, loss, names)
+			if d := math.Abs(float64(st.Loss) - float64(ref[0])); d > 1e-5 {
+				t.Errorf("loss %g, PyTorch %g", st.Loss, ref[0])
+			}
+			k := 1
+			for _, n := range names { // SGD at rate 1: the update is the gradient
+				var d, scale float64
+				for i, w := range before[n].Data {
+					g, want := float64(w-after[n].Data[i]), float64(ref[k+i])
+					d, scale = math.Max(d, math.Abs(g-want)), math.Max(scale, math.Abs(want))
+				}
+				k += len(before[n].Data)
+				if d > 1e-4*scale+1e-6 {
+					t.Errorf("%s: max |Δgrad| %g (largest gradient %g)", n, d, scale)
+				}
+			}
+		})
+	}
+}
+
+// referenceGradients runs hf_reference.py's autograd mode: the loss, then
+// each named weight's gradient.
+func referenceGradients(t *testing.T, dir string, ids, mask, loss [][]int32, names []string) []float32 {
+	t.Helper()
+	raw := runReference(t, dir, map[string]any{"ids": ids, "mask": mask, "loss": loss, "grad_names": names})
+	vals := make([]float32, len(raw)/4)
+	for i := range vals {
+		vals[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+	}
+	return vals
+}
+
+// runReference runs tools/python/hf_reference.py (PyTorch) on the model
+// saved in dir with the request req and returns its output file.
+func runReference(t *testing.T, dir string, req map[string]any) []byte {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	script := filepath.Join(filepath.Dir(file), "..", "..", "tools", "python", "hf_reference.py")
+	in, out := filepath.Join(dir, "request.json"), filepath.Join(dir, "reference.bin")
+	b, _ := json.Marshal(req)
+	os.WriteFile(in, b, 0o644)
+	if msg, err := exec.Command("/usr/bin/python3", script, dir, in, out).CombinedOutput(); err != nil {
+		t.Fatalf("PyTorch reference: %v\n%s", err, msg)
+	}
+	raw, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
 }

@@ -199,15 +199,24 @@ func clipGlobalNorm(grads []*Node, maxNorm float64) *Node {
 // the tokens the loss mask marks (SFT trains on completion tokens only).
 // Its inputs come from NLLInputs.
 func NLL(ctx *context.Context, cfg Config, in []*Node) *Node {
-	ids := in[0]
-	lp := TokenLogProbs(ctx, cfg, ids, in[1], in[2], in[3])
-	w := ConvertDType(in[4], dtypes.Float32)
-	return Neg(Div(ReduceAllSum(Mul(lp, w)), Max(ReduceAllSum(w), ScalarOne(ids.Graph(), dtypes.Float32))))
+	lp, w := WeightedLogProbs(ctx, cfg, in)
+	return Neg(Div(ReduceAllSum(Mul(lp, w)), Max(ReduceAllSum(w), ScalarOne(lp.Graph(), dtypes.Float32))))
 }
+
+// NLLArgs is how many inputs NLLInputs makes; losses that take more
+// (RL's advantages, DPO's reference) find theirs after these.
+const NLLArgs = 6
 
 // NLLInputs are NLL's inputs for ids and mask (as for Logits) and lossMask
 // [batch][seq], 1 on the tokens whose prediction is trained.
 func NLLInputs(ids, mask, lossMask [][]int32) []any {
-	// The prediction at position t is of token t+1: weight it by lossMask[t+1].
-	return []any{ids, Positions(mask), mask, NextTokens(ids), NextTokens(lossMask)}
+	at, targets, weights := Select(ids, lossMask)
+	return []any{ids, Positions(mask), mask, at, targets, weights}
+}
+
+// WeightedLogProbs reads NLLInputs' first NLLArgs inputs: the selected
+// tokens' log-probs and their weights (0 on padding), both [batch, S].
+func WeightedLogProbs(ctx *context.Context, cfg Config, in []*Node) (lp, w *Node) {
+	lp = TokenLogProbs(ctx, cfg, in[0], in[1], in[2], in[3], in[4])
+	return lp, ConvertDType(in[5], dtypes.Float32)
 }

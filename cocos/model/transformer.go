@@ -38,8 +38,25 @@ func joinPath(path []string) string {
 // int32; mask is [batch, seq] with 1 for real tokens and 0 for padding
 // (left or right). It returns [batch, seq, vocab] float32 logits.
 func Logits(ctx *context.Context, cfg Config, ids, positions, mask *Node) *Node {
-	logits, _ := forward(ctx, cfg, ids, positions, attentionMask(mask), nil)
-	return logits
+	return lmHead(ctx, cfg, Hidden(ctx, cfg, ids, positions, mask))
+}
+
+// Hidden runs the decoder without the LM head: [batch, seq, hidden], the
+// final norm applied. Losses that read a few positions apply the head to
+// those only (see TokenLogProbs): at a 1,024-token vocabulary the head
+// costs as much as the rest of a tiny model.
+func Hidden(ctx *context.Context, cfg Config, ids, positions, mask *Node) *Node {
+	x, _ := forward(ctx, cfg, ids, positions, attentionMask(mask), nil)
+	return x
+}
+
+// lmHead maps hidden states [batch, seq, hidden] to logits [batch, seq, vocab].
+func lmHead(ctx *context.Context, cfg Config, x *Node) *Node {
+	head := []string{"lm_head", "weight"}
+	if cfg.TieWordEmbeddings {
+		head = []string{"model", "embed_tokens", "weight"}
+	}
+	return Einsum("bth,vh->btv", x, param(ctx, x.Graph(), head...))
 }
 
 // layerCache is one layer's keys and values, [batch, kv_heads, capacity,
@@ -47,32 +64,32 @@ func Logits(ctx *context.Context, cfg Config, ids, positions, mask *Node) *Node 
 type layerCache struct {
 	k, v  *Node
 	start *Node // int32 scalar
+	// local: the cache is empty before this step (a prefill), so
+	// attention reads this step's keys only, not the whole capacity.
+	local bool
 }
 
 // forward runs the decoder over ids with a [batch, 1, queries, keys]
-// attention mask. With caches, keys and values of this step are written
-// into them and attention reads the whole cache; the updated caches are
+// attention mask and returns the normed hidden states. With caches, keys
+// and values of this step are written into them and attention reads the
+// whole cache (or, local, this step's keys); the updated caches are
 // returned.
 func forward(ctx *context.Context, cfg Config, ids, positions, mask *Node, caches []*layerCache) (*Node, []*layerCache) {
 	g := ids.Graph()
 	x := Gather(param(ctx, g, "model", "embed_tokens", "weight"), InsertAxes(ids, -1))
 	cos, sin := rotary(cfg, positions)
+	bias := maskBias(cfg, mask)
 	for i := range cfg.NumHiddenLayers {
 		var c *layerCache
 		if caches != nil {
 			c = caches[i]
 		}
-		x, c = decoderLayer(ctx.In("model").In("layers").In(strconv.Itoa(i)), cfg, x, cos, sin, mask, c)
+		x, c = decoderLayer(ctx.In("model").In("layers").In(strconv.Itoa(i)), cfg, x, cos, sin, bias, c)
 		if caches != nil {
 			caches[i] = c
 		}
 	}
-	x = rmsNorm(ctx.In("model").In("norm"), cfg, x)
-	head := []string{"lm_head", "weight"}
-	if cfg.TieWordEmbeddings {
-		head = []string{"model", "embed_tokens", "weight"}
-	}
-	return Einsum("bth,vh->btv", x, param(ctx, g, head...)), caches
+	return rmsNorm(ctx.In("model").In("norm"), cfg, x), caches
 }
 
 // rotary returns cos and sin of [batch, seq, head_dim] for each position,
@@ -106,21 +123,37 @@ func applyRotary(x, cos, sin *Node) *Node {
 	return Add(Mul(x, cos), Mul(rot, sin))
 }
 
-// attentionMask is [batch, 1, seq, seq]: query i may see key j when j <= i
-// and key j is a real token.
+// attentionMask is [batch, 1, seq, seq]: query i may see key j when j <= i,
+// key j is a real token and both are of the same segment. mask holds 0 on
+// padding and a segment number on real tokens: 1 everywhere for one
+// sequence per row, 1, 2, … for rows packed with several (sft.Pack).
 func attentionMask(mask *Node) *Node {
 	g := mask.Graph()
 	t := mask.Shape().Dimensions[1]
 	rows := Iota(g, shapes.Make(dtypes.Int32, t, t), 0)
 	cols := Iota(g, shapes.Make(dtypes.Int32, t, t), 1)
-	causal := InsertAxes(GreaterOrEqual(rows, cols), 0, 0)                                                    // [1, 1, t, t]
-	keys := InsertAxes(GreaterThan(ConvertDType(mask, dtypes.Float32), Scalar(g, dtypes.Float32, 0.5)), 1, 1) // [b, 1, 1, t]
-	return LogicalAnd(causal, keys)
+	causal := InsertAxes(GreaterOrEqual(rows, cols), 0)                  // [1, t, t]
+	keys := InsertAxes(GreaterThan(mask, ScalarZero(g, dtypes.Int32)), 1) // [b, 1, t]
+	same := Equal(InsertAxes(mask, -1), InsertAxes(mask, 1))              // [b, t, t]
+	return InsertAxes(LogicalAnd(LogicalAnd(causal, keys), same), 1)
 }
 
-func decoderLayer(ctx *context.Context, cfg Config, x, cos, sin, mask *Node, c *layerCache) (*Node, *layerCache) {
+// maskBias turns a [batch, 1, queries, keys] attention mask into an
+// additive bias of the scores' shape, [batch, kv_heads, group, queries,
+// keys]: -0 where attention is allowed (adding it changes no score) and
+// -MaxFloat32 where not (its softmax weight is exactly 0). Built once per
+// forward and shared by the layers: on SimpleGo a broadcast to the scores'
+// shape costs as much as the softmax it feeds.
+func maskBias(cfg Config, mask *Node) *Node {
+	d := mask.Shape().Dimensions
+	nkv := cfg.KVHeads()
+	blocked := OneMinus(ConvertDType(InsertAxes(mask, 1), dtypes.Float32)) // [b, 1, 1, q, s]
+	return BroadcastToDims(MulScalar(blocked, -math.MaxFloat32), d[0], nkv, cfg.NumAttentionHeads/nkv, d[2], d[3])
+}
+
+func decoderLayer(ctx *context.Context, cfg Config, x, cos, sin, bias *Node, c *layerCache) (*Node, *layerCache) {
 	h := rmsNorm(ctx.In("input_layernorm"), cfg, x)
-	a, c := attention(ctx.In("self_attn"), cfg, h, cos, sin, mask, c)
+	a, c := attention(ctx.In("self_attn"), cfg, h, cos, sin, bias, c)
 	x = Add(x, a)
 	h = rmsNorm(ctx.In("post_attention_layernorm"), cfg, x)
 	return Add(x, mlp(ctx.In("mlp"), cfg, h)), c
@@ -145,7 +178,7 @@ func linear(ctx *context.Context, x *Node, bias bool) *Node {
 	return y
 }
 
-func attention(ctx *context.Context, cfg Config, x, cos, sin, mask *Node, c *layerCache) (*Node, *layerCache) {
+func attention(ctx *context.Context, cfg Config, x, cos, sin, bias *Node, c *layerCache) (*Node, *layerCache) {
 	b, t := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
 	nh, nkv, hd := cfg.NumAttentionHeads, cfg.KVHeads(), cfg.HeadDim()
 	heads := func(y *Node, n int) *Node { // [b, t, n*hd] -> [b, n, t, hd]
@@ -154,17 +187,16 @@ func attention(ctx *context.Context, cfg Config, x, cos, sin, mask *Node, c *lay
 	q := applyRotary(heads(linear(ctx.In("q_proj"), x, cfg.QKVBias()), nh), cos, sin)
 	k := applyRotary(heads(linear(ctx.In("k_proj"), x, cfg.QKVBias()), nkv), cos, sin)
 	v := heads(linear(ctx.In("v_proj"), x, cfg.QKVBias()), nkv)
-	if c != nil {
-		c = &layerCache{k: writeSlots(c.k, k, c.start), v: writeSlots(c.v, v, c.start), start: c.start}
-		k, v = c.k, c.v
-	}
 	// Grouped-query attention: query head h reads key/value head h/(nh/nkv).
 	group := nh / nkv
 	q = Reshape(q, b, nkv, group, t, hd)
-	scores := MulScalar(Einsum("bkgqd,bksd->bkgqs", q, k), 1/math.Sqrt(float64(hd)))
-	m := InsertAxes(mask, 1) // [b, 1, 1, t, t]
-	scores = Where(BroadcastToDims(m, scores.Shape().Dimensions...), scores,
-		BroadcastToDims(Scalar(x.Graph(), dtypes.Float32, -math.MaxFloat32), scores.Shape().Dimensions...))
+	if c != nil {
+		c = &layerCache{k: writeSlots(c.k, k, c.start), v: writeSlots(c.v, v, c.start), start: c.start, local: c.local}
+		if !c.local {
+			k, v = c.k, c.v
+		}
+	}
+	scores := Add(MulScalar(Einsum("bkgqd,bksd->bkgqs", q, k), 1/math.Sqrt(float64(hd))), bias)
 	probs := Softmax(scores, -1)
 	out := Einsum("bkgqs,bksd->bkgqd", probs, v) // [b, nkv, group, t, hd]
 	out = Reshape(out, b, nh, t, hd)
@@ -173,18 +205,17 @@ func attention(ctx *context.Context, cfg Config, x, cos, sin, mask *Node, c *lay
 }
 
 // writeSlots writes update [b, h, t, d] into cache [b, h, capacity, d] at
-// slots start..start+t-1. It goes through a one-hot slot matrix instead of
-// DynamicUpdateSlice, which SimpleGo lacks; multiplying by 1 or 0 and
-// adding 0 is exact, and XLA fuses it.
+// slots start..start+t-1 by adding it there: slots are written once, in
+// order, into a cache that starts at zero, so the sum is the value itself.
+// SimpleGo lacks DynamicUpdateSlice; a scatter costs the t written rows,
+// where a one-hot matrix product cost the whole cache at every step.
 func writeSlots(cache, update, start *Node) *Node {
 	g := cache.Graph()
-	t, capacity := update.Shape().Dimensions[2], cache.Shape().Dimensions[2]
-	rows := Add(Iota(g, shapes.Make(dtypes.Int32, t, capacity), 0), start)
-	cols := Iota(g, shapes.Make(dtypes.Int32, t, capacity), 1)
-	slots := ConvertDType(Equal(rows, cols), dtypes.Float32) // [t, capacity]
-	keep := OneMinus(ReduceSum(slots, 0))
-	written := Einsum("bhtd,tc->bhcd", update, slots)
-	return Add(Mul(cache, Reshape(keep, 1, 1, capacity, 1)), written)
+	d := update.Shape().Dimensions
+	n := d[0] * d[1] * d[2]
+	grid := shapes.Make(dtypes.Int32, d[0], d[1], d[2], 1)
+	index := Concatenate([]*Node{Iota(g, grid, 0), Iota(g, grid, 1), Add(Iota(g, grid, 2), start)}, -1)
+	return ScatterSum(cache, Reshape(index, n, 3), Reshape(update, n, d[3]), true, true)
 }
 
 // mlp is SwiGLU: down(silu(gate(x)) * up(x)).

@@ -59,7 +59,10 @@ func (s *Sampler) Sample(ctx context.Context, problems []data.Problem, cfg RLOOC
 			p1 = append(p1, s.Prompts.First(p))
 		}
 	}
-	g1, err := s.turn1(problems, p1, firsts, gen)
+	// Trajectory mode continues each turn-1 row into its turn 2: a dialogue
+	// keeps the rows' KV cache, and turn 2 prefills only its new tokens.
+	d := s.Policy.NewDialogue(s.Tokenizer)
+	g1, err := s.turn1(d, problems, p1, firsts, gen)
 	if err != nil {
 		return nil, fmt.Errorf("rl: turn 1: %w", err)
 	}
@@ -82,7 +85,10 @@ func (s *Sampler) Sample(ctx context.Context, problems []data.Problem, cfg RLOOC
 		}
 	}
 	gen.Seed = seed + 1
-	g2, err := s.Policy.Generate(s.Tokenizer, p2, gen)
+	if firsts != cfg.K || s.FixedTurn1 != nil {
+		d = s.Policy.NewDialogue(s.Tokenizer) // turn 2's rows are not turn 1's
+	}
+	g2, err := d.Generate(p2, gen)
 	if err != nil {
 		return nil, fmt.Errorf("rl: turn 2: %w", err)
 	}
@@ -105,9 +111,9 @@ func (s *Sampler) Sample(ctx context.Context, problems []data.Problem, cfg RLOOC
 }
 
 // turn1 samples the first turns, or takes them from FixedTurn1.
-func (s *Sampler) turn1(problems []data.Problem, prompts []string, per int, gen model.GenerateConfig) ([]model.Generation, error) {
+func (s *Sampler) turn1(d *model.Dialogue, problems []data.Problem, prompts []string, per int, gen model.GenerateConfig) ([]model.Generation, error) {
 	if s.FixedTurn1 == nil {
-		return s.Policy.Generate(s.Tokenizer, prompts, gen)
+		return d.Generate(prompts, gen)
 	}
 	out := make([]model.Generation, len(prompts))
 	for i := range out {

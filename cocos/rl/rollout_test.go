@@ -96,11 +96,11 @@ func TestTurnRLAndSCoRe(t *testing.T) {
 	}
 	fixed := map[string]string{"p": "def f(x):\n    return x\n[DONE]"}
 	s := &Sampler{FixedTurn1: fixed}
-	g, err := s.turn1([]data.Problem{{ID: "p"}}, []string{"prompt"}, 1, model.GenerateConfig{})
+	g, err := s.turn1(nil, []data.Problem{{ID: "p"}}, []string{"prompt"}, 1, model.GenerateConfig{})
 	if err != nil || g[0].Text != fixed["p"] {
 		t.Errorf("Turn-RL turn 1: %+v %v", g, err)
 	}
-	if _, err := s.turn1([]data.Problem{{ID: "q"}}, []string{"prompt"}, 1, model.GenerateConfig{}); err == nil {
+	if _, err := s.turn1(nil, []data.Problem{{ID: "q"}}, []string{"prompt"}, 1, model.GenerateConfig{}); err == nil {
 		t.Error("a problem without a fixed turn 1 was accepted")
 	}
 }

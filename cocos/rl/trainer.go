@@ -41,8 +41,8 @@ func NewRLOO(policy, ref *model.Model, cfg RLOOConfig) (*RLOO, error) {
 	cfg = cfg.Fill()
 	clip := cfg.Clip
 	loss := func(ctx *context.Context, mc model.Config, in []*Node) *Node {
-		lp := model.TokenLogProbs(ctx, mc, in[0], in[1], in[2], in[3])
-		return PolicyLoss(lp, in[4], in[5], in[6], clip)
+		lp, action := model.WeightedLogProbs(ctx, mc, in)
+		return PolicyLoss(lp, action, in[model.NLLArgs], in[model.NLLArgs+1], clip)
 	}
 	tr, err := model.NewTrainer(policy, optimizers.Adam().LearningRate(cfg.LR).Done(), loss)
 	if err != nil {
@@ -64,11 +64,12 @@ func (r *RLOO) SetLearningRate(lr float64) error { return r.trainer.SetLearningR
 func (r *RLOO) Step(rollouts []Rollout) (StepStats, error) {
 	var st StepStats
 	ids, mask, action := pad(rollouts)
-	pol, err := r.policy.LogProbs(ids, mask)
+	want := klTokens(rollouts, action)
+	pol, err := r.policy.LogProbs(ids, mask, want)
 	if err != nil {
 		return st, err
 	}
-	ref, err := r.ref.LogProbs(ids, mask)
+	ref, err := r.ref.LogProbs(ids, mask, want)
 	if err != nil {
 		return st, err
 	}
@@ -128,10 +129,24 @@ func (r *RLOO) microBatches(ids, mask, action [][]int32, adv, old []float32) ([]
 	var out [][]any
 	for s := 0; s < n; s += size {
 		e := s + size
-		out = append(out, []any{ids[s:e], model.Positions(mask[s:e]), mask[s:e], model.NextTokens(ids[s:e]),
-			model.NextTokens(action[s:e]), adv[s:e], old[s:e]})
+		out = append(out, append(model.NLLInputs(ids[s:e], mask[s:e], action[s:e]), adv[s:e], old[s:e]))
 	}
 	return out, nil
+}
+
+// klTokens marks the tokens whose log-probs a step reads: the action and,
+// for SCoRe's turn-1 KL, turn 1.
+func klTokens(rs []Rollout, action [][]int32) [][]int32 {
+	want := make([][]int32, len(action))
+	for i, row := range action {
+		want[i] = append([]int32(nil), row...)
+		for j, v := range rs[i].Turn1 {
+			if j < len(row) {
+				want[i][j] |= v
+			}
+		}
+	}
+	return want
 }
 
 // pad right-pads rollouts to one length.

@@ -1,6 +1,8 @@
 package sft
 
 import (
+	"math"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -87,5 +89,82 @@ func TestSFTLearns(t *testing.T) {
 	t.Logf("completion loss %.3f -> %.3f in 25 steps", first, last)
 	if !(last < first*0.5) {
 		t.Errorf("SFT did not learn: %.3f -> %.3f", first, last)
+	}
+}
+
+// TestPack: first-fit decreasing into rows as wide as the longest example
+// (rounded to the bucket), each example a numbered segment with its loss
+// mask alongside, padding 0 everywhere.
+func TestPack(t *testing.T) {
+	ex := func(n, id int32) Tokenized {
+		t := Tokenized{}
+		for k := range n {
+			t.IDs, t.LossMask = append(t.IDs, id), append(t.LossMask, int32(min(k, 1)))
+		}
+		return t
+	}
+	ids, mask, loss := Pack([]Tokenized{ex(3, 1), ex(7, 2), ex(4, 3), ex(5, 4)}, 0, 4)
+	want := []struct{ ids, mask, loss []int32 }{
+		{[]int32{2, 2, 2, 2, 2, 2, 2, 0}, []int32{1, 1, 1, 1, 1, 1, 1, 0}, []int32{0, 1, 1, 1, 1, 1, 1, 0}},
+		{[]int32{4, 4, 4, 4, 4, 1, 1, 1}, []int32{1, 1, 1, 1, 1, 2, 2, 2}, []int32{0, 1, 1, 1, 1, 0, 1, 1}},
+		{[]int32{3, 3, 3, 3, 0, 0, 0, 0}, []int32{1, 1, 1, 1, 0, 0, 0, 0}, []int32{0, 1, 1, 1, 0, 0, 0, 0}},
+	}
+	if len(ids) != len(want) {
+		t.Fatalf("%d rows, want %d: %v", len(ids), len(want), ids)
+	}
+	for r, w := range want {
+		if !reflect.DeepEqual(ids[r], w.ids) || !reflect.DeepEqual(mask[r], w.mask) || !reflect.DeepEqual(loss[r], w.loss) {
+			t.Errorf("row %d: ids %v mask %v loss %v, want %v %v %v", r, ids[r], mask[r], loss[r], w.ids, w.mask, w.loss)
+		}
+	}
+}
+
+// TestPackedStepEqualsPadded: one optimiser step on packed rows gives the
+// loss and the weights of the same step on right-padded rows — packing
+// only saves the padding's compute.
+func TestPackedStepEqualsPadded(t *testing.T) {
+	tasks := data.Suite(data.SuiteConfig{Train: 20, Test: 2})
+	ex := BoostExamples(data.TwoTurnFromSuite(data.SuiteSplit(tasks, "train")[:6]), prompt.Builder{}, 1)
+	var texts []string
+	for _, e := range ex {
+		texts = append(texts, e.Prompt, e.Completion)
+	}
+	tok, err := tokenizer.Train(texts, tokenizer.TrainConfig{VocabSize: 300})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, _, err := Tokenize(tok, ex, tok.EOS, 1024)
+	if err != nil {
+		t.Fatal(err)
+	}
+	step := func(batch func([]Tokenized, int, int) ([][]int32, [][]int32, [][]int32)) (float32, map[string]model.Tensor, int) {
+		m := tinytest.Model(t, tinytest.Config(tok.VocabSize(), 32, 2), 3, 0.05)
+		tr, err := model.NewTrainer(m, optimizers.StochasticGradientDescent().WithDecay(false).WithLearningRate(1).Done(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids, mask, loss := batch(ts, tok.PAD, 32)
+		st, err := tr.Step(model.NLLInputs(ids, mask, loss))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, _ := m.Weights()
+		return st.Loss, w, len(ids) * len(ids[0])
+	}
+	lp, wp, np := step(Pack)
+	lb, wb, nb := step(Batch)
+	t.Logf("loss %.6f packed, %.6f padded; %d tokens packed, %d padded", lp, lb, np, nb)
+	if np >= nb {
+		t.Errorf("packing computes %d tokens, padding %d", np, nb)
+	}
+	if math.Abs(float64(lp-lb)) > 1e-5 {
+		t.Errorf("loss %g packed, %g padded", lp, lb)
+	}
+	for name, x := range wp {
+		for i, v := range x.Data {
+			if d := math.Abs(float64(v - wb[name].Data[i])); d > 1e-5 {
+				t.Fatalf("%s[%d]: %g packed, %g padded", name, i, v, wb[name].Data[i])
+			}
+		}
 	}
 }

@@ -128,7 +128,7 @@ func (p *Preference) inputs(chosen, rejected []sft.Tokenized, idx []int) ([]any,
 			part[k] = side[i]
 		}
 		ids, mask, loss := sft.Batch(part, max(p.Tokenizer.PAD, 0), 32)
-		ref, err := p.Reference.LogProbs(ids, mask)
+		ref, err := p.Reference.LogProbs(ids, mask, loss)
 		if err != nil {
 			return nil, err
 		}
@@ -150,13 +150,13 @@ func (p *Preference) inputs(chosen, rejected []sft.Tokenized, idx []int) ([]any,
 func dpoLoss(beta, sftWeight float64) model.Loss {
 	return func(ctx *gmlctx.Context, cfg model.Config, in []*Node) *Node {
 		seq := func(in []*Node) (sum, tokens *Node) {
-			lp := model.TokenLogProbs(ctx, cfg, in[0], in[1], in[2], in[3])
-			w := ConvertDType(in[4], dtypes.Float32)
+			lp, w := model.WeightedLogProbs(ctx, cfg, in)
 			return ReduceSum(Mul(lp, w), -1), ReduceAllSum(w)
 		}
-		c, cTokens := seq(in[0:5])
-		r, _ := seq(in[6:11])
-		margin := MulScalar(Sub(Sub(c, in[5]), Sub(r, in[11])), beta)
+		n := model.NLLArgs // each side: its NLL inputs, then the reference's sums
+		c, cTokens := seq(in[:n])
+		r, _ := seq(in[n+1 : 2*n+1])
+		margin := MulScalar(Sub(Sub(c, in[n]), Sub(r, in[2*n+1])), beta)
 		dpo := ReduceAllMean(Softplus(Neg(margin)))
 		nll := Neg(Div(ReduceAllSum(c), Max(cTokens, ScalarOne(c.Graph(), dtypes.Float32))))
 		return Add(dpo, MulScalar(nll, sftWeight))

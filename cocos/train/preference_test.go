@@ -33,7 +33,7 @@ func margins(t *testing.T, p *Preference, m *model.Model) []float64 {
 				m *model.Model
 				s float64
 			}{{m, 1}, {p.Reference, -1}} {
-				lp, err := mm.m.LogProbs(ids, mask)
+				lp, err := mm.m.LogProbs(ids, mask, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -69,7 +69,7 @@ func TestPreference(t *testing.T) {
 		for j := range mask {
 			mask[j] = 1
 		}
-		lp, _ := p.Model.LogProbs([][]int32{x.IDs}, [][]int32{mask})
+		lp, _ := p.Model.LogProbs([][]int32{x.IDs}, [][]int32{mask}, nil)
 		for k, v := range lp[0] {
 			nll -= float64(v) * float64(x.LossMask[k+1])
 			n += float64(x.LossMask[k+1])

@@ -106,7 +106,7 @@ func (s *SFT) step(tr *model.Trainer, r *run, data []sft.Tokenized, cfg SFTConfi
 		for _, i := range idx[start : start+cfg.MicroBatch] {
 			part = append(part, data[i])
 		}
-		ids, mask, loss := sft.Batch(part, max(s.Tokenizer.PAD, 0), cfg.Bucket)
+		ids, mask, loss := sft.Pack(part, max(s.Tokenizer.PAD, 0), cfg.Bucket)
 		micro = append(micro, model.NLLInputs(ids, mask, loss))
 	}
 	st, err := tr.Step(micro...)

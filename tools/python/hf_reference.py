@@ -6,8 +6,16 @@ SwiGLU MLP, rope initialisation for default, linear and llama3 scaling). It
 shares no code with cocos: its own safetensors reader, its own maths.
 
 Usage: python3 hf_reference.py MODEL_DIR INPUT.json OUTPUT.bin
-INPUT.json: {"ids": [[...]], "mask": [[...]]}. OUTPUT.bin: float32 logits
-[batch, seq, vocab], little-endian, row-major.
+INPUT.json: {"ids": [[...]], "mask": [[...]]}. mask is 0 on padding and a
+segment number on real tokens (1 for one sequence per row; 1, 2, ... for
+rows packed with several sequences, each attending only to itself at
+positions from 0). OUTPUT.bin: float32 logits [batch, seq, vocab],
+little-endian, row-major.
+
+With "loss": [[...]] (1 on the tokens whose prediction is trained) and
+"grad_names": [...], OUTPUT.bin instead holds float32 values: the mean
+next-token NLL over the marked tokens, then the gradient of that loss
+with respect to each named weight, in order, each row-major.
 """
 import json
 import math
@@ -73,6 +81,34 @@ def rotate_half(x):
     return torch.cat((-x2, x1), dim=-1)
 
 
+def segment_positions(mask):
+    """Position of each real token within its segment; padding repeats the
+    position before it (0 at the start of a row)."""
+    pos = torch.zeros_like(mask)
+    for r in range(mask.shape[0]):
+        start, prev = 0, 0
+        for j in range(mask.shape[1]):
+            seg = int(mask[r, j])
+            if seg != 0 and seg != prev:
+                start, prev = j, seg
+            if seg != 0:
+                pos[r, j] = j - start
+            elif j > 0:
+                pos[r, j] = pos[r, j - 1]
+    return pos
+
+
+def nll_and_grads(cfg, W, ids, mask, loss, names):
+    for n in names:
+        W[n].requires_grad_(True)
+    logp = torch.log_softmax(forward(cfg, W, ids, mask), dim=-1)[:, :-1]
+    picked = logp.gather(-1, ids[:, 1:, None])[..., 0]
+    w = loss[:, 1:].to(torch.float32)
+    nll = -(picked * w).sum() / w.sum().clamp(min=1)
+    nll.backward()
+    return [nll.detach().reshape(1)] + [W[n].grad.reshape(-1) for n in names]
+
+
 def forward(cfg, W, ids, mask):
     h = cfg["hidden_size"]
     nh = cfg["num_attention_heads"]
@@ -81,12 +117,13 @@ def forward(cfg, W, ids, mask):
     eps = cfg.get("rms_norm_eps", 1e-6)
     bias = cfg.get("attention_bias", cfg["model_type"] == "qwen2")
     b, t = ids.shape
-    pos = (mask.cumsum(-1) - 1).clamp(min=0)
+    pos = segment_positions(mask)
     freqs = pos[..., None].to(torch.float32) * inv_freq(cfg, hd).to(torch.float32)[None, None, :]
     emb = torch.cat((freqs, freqs), dim=-1)
     cos, sin = emb.cos()[:, None], emb.sin()[:, None]
     causal = torch.tril(torch.ones(t, t, dtype=torch.bool))
-    allowed = causal[None, None] & mask.bool()[:, None, None, :]
+    same = mask[:, :, None] == mask[:, None, :]
+    allowed = causal[None, None] & same[:, None] & mask.bool()[:, None, None, :]
     x = W["model.embed_tokens.weight"][ids]
     for i in range(cfg["num_hidden_layers"]):
         p = "model.layers.%d." % i
@@ -119,6 +156,11 @@ def main():
     req = json.load(open(inp))
     ids = torch.tensor(req["ids"], dtype=torch.int64)
     mask = torch.tensor(req["mask"], dtype=torch.int64)
+    if "loss" in req:
+        loss = torch.tensor(req["loss"], dtype=torch.int64)
+        parts = nll_and_grads(cfg, W, ids, mask, loss, req["grad_names"])
+        torch.cat(parts).detach().numpy().astype("<f4").tofile(out)
+        return
     with torch.no_grad():
         logits = forward(cfg, W, ids, mask)
     logits.to(torch.float32).numpy().astype("<f4").tofile(out)
