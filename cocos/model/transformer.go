@@ -132,7 +132,7 @@ func attentionMask(mask *Node) *Node {
 	t := mask.Shape().Dimensions[1]
 	rows := Iota(g, shapes.Make(dtypes.Int32, t, t), 0)
 	cols := Iota(g, shapes.Make(dtypes.Int32, t, t), 1)
-	causal := InsertAxes(GreaterOrEqual(rows, cols), 0)                  // [1, t, t]
+	causal := InsertAxes(GreaterOrEqual(rows, cols), 0)                   // [1, t, t]
 	keys := InsertAxes(GreaterThan(mask, ScalarZero(g, dtypes.Int32)), 1) // [b, 1, t]
 	same := Equal(InsertAxes(mask, -1), InsertAxes(mask, 1))              // [b, t, t]
 	return InsertAxes(LogicalAnd(LogicalAnd(causal, keys), same), 1)
