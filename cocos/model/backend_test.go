@@ -1,6 +1,8 @@
 package model
 
 import (
+	"io"
+	"os"
 	"strings"
 	"testing"
 
@@ -24,5 +26,25 @@ func TestNewBackend(t *testing.T) {
 	_, err := NewBackend("xla:cuda")
 	if err == nil || !strings.Contains(err.Error(), "cocos pjrt install") || !strings.Contains(err.Error(), "PJRT_PLUGIN_LIBRARY_PATH") || strings.Contains(err.Error(), "\n") {
 		t.Errorf("missing CUDA plugin: %v", err)
+	}
+}
+
+// TestDefaultBackendKeepsStdout: opening the default SimpleGo backend (whose
+// parallelism setting SimpleGo announces on stdout) writes nothing to
+// stdout, which carries the commands' JSON.
+func TestDefaultBackendKeepsStdout(t *testing.T) {
+	t.Setenv("GOMLX_BACKEND", "")
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout := os.Stdout
+	os.Stdout = w
+	_, err = NewBackend("")
+	os.Stdout = stdout
+	w.Close()
+	out, _ := io.ReadAll(r)
+	if err != nil || len(out) != 0 {
+		t.Errorf("NewBackend: %v; wrote %q to stdout", err, out)
 	}
 }
