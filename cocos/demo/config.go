@@ -39,7 +39,7 @@ func Default() Config {
 	// and more test problems (docs/demo.md has why).
 	e := lab.Embedded()
 	sft, rl := e.SFT, e.RL
-	sft.Steps, sft.Warmup = 300, 15
+	sft.Steps, sft.Warmup = 400, 20
 	rl.Steps = 8
 	return Config{Seed: e.Seed, Model: e.Model, Suite: e.Suite, SFT: sft, RL: rl,
 		MaxNewTokens: e.MaxNewTokens, EvalTurns: e.Turns, EvalProblems: 50}

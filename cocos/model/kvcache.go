@@ -98,7 +98,7 @@ func (m *Model) stepExec(prefill bool) (*context.Exec, error) {
 		if err != nil {
 			return nil, err
 		}
-		*e = exec
+		*e = programs(exec)
 	}
 	return *e, nil
 }

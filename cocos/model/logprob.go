@@ -79,7 +79,7 @@ func (m *Model) LogProbs(ids, mask, want [][]int32) ([][]float32, error) {
 		if err != nil {
 			return nil, err
 		}
-		m.logprobs = e
+		m.logprobs = programs(e)
 	}
 	if want == nil {
 		want = mask

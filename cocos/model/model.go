@@ -95,7 +95,7 @@ type Model struct {
 	Ctx     *context.Context
 	Backend backends.Backend
 
-	logits, logprobs, step, prefill *context.Exec // compiled on first use
+	logits, logprobs, step, prefill *context.Exec // compiled on first use (see programs)
 }
 
 // New puts weights into a fresh context; every weight the config needs
@@ -206,7 +206,7 @@ func (m *Model) Logits(ids, mask [][]int32) ([][][]float32, error) {
 		if err != nil {
 			return nil, err
 		}
-		m.logits = e
+		m.logits = programs(e)
 	}
 	pos := Positions(mask)
 	out, err := m.logits.Exec(ids, pos, mask)
@@ -265,3 +265,10 @@ func PadRight(rows [][]int32, side [][][]int32, padID, bucket int) (ids, mask []
 	}
 	return ids, mask, padded
 }
+
+// programs lifts GoMLX's cap of 32 compiled programs per Exec (one per
+// input shape; past the cap it fails rather than evicts). Inputs are
+// bucketed — lengths to 32 tokens, selected positions to 16 — but a long
+// run still meets more shapes: packed SFT batches vary in rows and width,
+// multi-turn caches in capacity, RL rollouts in length.
+func programs(e *context.Exec) *context.Exec { return e.SetMaxCache(-1) }

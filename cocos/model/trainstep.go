@@ -100,34 +100,34 @@ func (t *Trainer) Step(micro ...[]any) (StepStats, error) {
 
 func (t *Trainer) fusedExec() *context.Exec {
 	if t.fused == nil {
-		t.fused = context.MustNewExec(t.m.Backend, t.m.Ctx, func(ctx *context.Context, in []*Node) (*Node, *Node) {
+		t.fused = programs(context.MustNewExec(t.m.Backend, t.m.Ctx, func(ctx *context.Context, in []*Node) (*Node, *Node) {
 			loss := t.loss(ctx, t.m.Config, in)
 			grads := t.gradients(ctx, loss)
 			norm := clipGlobalNorm(grads, t.ClipNorm)
 			t.opt.UpdateGraphWithGradients(ctx, grads, loss.DType())
 			return loss, norm
-		})
+		}))
 	}
 	return t.fused
 }
 
 func (t *Trainer) accumExec() *context.Exec {
 	if t.accum == nil {
-		t.accum = context.MustNewExec(t.m.Backend, t.m.Ctx, func(ctx *context.Context, in []*Node) *Node {
+		t.accum = programs(context.MustNewExec(t.m.Backend, t.m.Ctx, func(ctx *context.Context, in []*Node) *Node {
 			loss := t.loss(ctx, t.m.Config, in[1:])
 			for i, grad := range t.gradients(ctx, loss) {
 				a := t.accumulator(ctx, i)
 				a.SetValueGraph(Add(a.ValueGraph(loss.Graph()), Mul(grad, in[0])))
 			}
 			return loss
-		})
+		}))
 	}
 	return t.accum
 }
 
 func (t *Trainer) applyExec() *context.Exec {
 	if t.apply == nil {
-		t.apply = context.MustNewExec(t.m.Backend, t.m.Ctx, func(ctx *context.Context, g *Graph) *Node {
+		t.apply = programs(context.MustNewExec(t.m.Backend, t.m.Ctx, func(ctx *context.Context, g *Graph) *Node {
 			grads := make([]*Node, len(t.acc))
 			for i, a := range t.acc {
 				t.vars[i].ValueGraph(g) // the optimiser updates the variables the graph uses
@@ -137,7 +137,7 @@ func (t *Trainer) applyExec() *context.Exec {
 			norm := clipGlobalNorm(grads, t.ClipNorm)
 			t.opt.UpdateGraphWithGradients(ctx, grads, dtypes.Float32)
 			return norm
-		})
+		}))
 	}
 	return t.apply
 }

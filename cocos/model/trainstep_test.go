@@ -168,3 +168,30 @@ func TestClipGlobalNorm(t *testing.T) {
 		})
 	}
 }
+
+// TestManyShapes: a run meets more input shapes than GoMLX's default cap
+// of 32 compiled programs per Exec (packed batches, growing caches, RL
+// rollouts); training, log-probs and generation keep going past it.
+func TestManyShapes(t *testing.T) {
+	backend, _ := NewBackend("go")
+	cfg := tinyConfigs()["qwen2"]
+	cfg.NumHiddenLayers = 1
+	m, err := New(backend, cfg, RandomWeights(cfg, 3, 0.02))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := mustTrainer(t, m, sgd(0.1))
+	for n := 2; n < 2+40; n++ {
+		ids, mask := fullRows(1, cfg.VocabSize)
+		for len(ids[0]) < n {
+			ids[0], mask[0] = append(ids[0], 1), append(mask[0], 1)
+		}
+		ids[0], mask[0] = ids[0][:n], mask[0][:n]
+		if _, err := tr.Step(NLLInputs(ids, mask, mask)); err != nil {
+			t.Fatalf("train step on shape %d: %v", n, err)
+		}
+		if _, err := m.LogProbs(ids, mask, nil); err != nil {
+			t.Fatalf("log-probs on shape %d: %v", n, err)
+		}
+	}
+}

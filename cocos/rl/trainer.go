@@ -149,12 +149,13 @@ func klTokens(rs []Rollout, action [][]int32) [][]int32 {
 	return want
 }
 
-// pad right-pads rollouts to one length.
+// pad right-pads rollouts to one length, a multiple of 32 tokens so that
+// steps share compiled shapes.
 func pad(rs []Rollout) (ids, mask, action [][]int32) {
 	rows, acts := make([][]int32, len(rs)), make([][]int32, len(rs))
 	for i, r := range rs {
 		rows[i], acts[i] = r.IDs, r.Action
 	}
-	ids, mask, side := model.PadRight(rows, [][][]int32{acts}, 0, 1)
+	ids, mask, side := model.PadRight(rows, [][][]int32{acts}, 0, 32)
 	return ids, mask, side[0]
 }
