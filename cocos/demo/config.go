@@ -32,7 +32,7 @@ type Config struct {
 	Progress     io.Writer
 }
 
-// Default is the demo of README's first command: about 10 minutes on a
+// Default is the demo of README's first command: about 8 minutes on a
 // 2-core CPU with the SimpleGo backend (docs/demo.md has the sizing).
 func Default() Config {
 	// The notebooks' embedded scale, with a longer boost SFT, more RL steps
