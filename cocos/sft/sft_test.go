@@ -45,20 +45,7 @@ func TestBoostExamples(t *testing.T) {
 // TestSFTLearns: a tiny model trained on boost examples of the suite
 // lowers its completion loss clearly.
 func TestSFTLearns(t *testing.T) {
-	tasks := data.Suite(data.SuiteConfig{Train: 40, Test: 4})
-	ex := BoostExamples(data.TwoTurnFromSuite(data.SuiteSplit(tasks, "train")[:16]), prompt.Builder{}, 1)
-	var texts []string
-	for _, e := range ex {
-		texts = append(texts, e.Prompt, e.Completion)
-	}
-	tok, err := tokenizer.Train(texts, tokenizer.TrainConfig{VocabSize: 512})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts, dropped, err := Tokenize(tok, ex, tok.EOS, 512)
-	if err != nil || dropped != 0 {
-		t.Fatalf("tokenize: %v, %d dropped", err, dropped)
-	}
+	tok, ts := suiteBoost(t, 40, 16, 512)
 	for _, x := range ts {
 		n := 0
 		for _, l := range x.LossMask {
@@ -123,20 +110,7 @@ func TestPack(t *testing.T) {
 // loss and the weights of the same step on right-padded rows — packing
 // only saves the padding's compute.
 func TestPackedStepEqualsPadded(t *testing.T) {
-	tasks := data.Suite(data.SuiteConfig{Train: 20, Test: 2})
-	ex := BoostExamples(data.TwoTurnFromSuite(data.SuiteSplit(tasks, "train")[:6]), prompt.Builder{}, 1)
-	var texts []string
-	for _, e := range ex {
-		texts = append(texts, e.Prompt, e.Completion)
-	}
-	tok, err := tokenizer.Train(texts, tokenizer.TrainConfig{VocabSize: 300})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts, _, err := Tokenize(tok, ex, tok.EOS, 1024)
-	if err != nil {
-		t.Fatal(err)
-	}
+	tok, ts := suiteBoost(t, 20, 6, 300)
 	step := func(batch func([]Tokenized, int, int) ([][]int32, [][]int32, [][]int32)) (float32, map[string]model.Tensor, int) {
 		m := tinytest.Model(t, tinytest.Config(tok.VocabSize(), 32, 2), 3, 0.05)
 		tr, err := model.NewTrainer(m, optimizers.StochasticGradientDescent().WithDecay(false).WithLearningRate(1).Done(), nil)
@@ -167,4 +141,25 @@ func TestPackedStepEqualsPadded(t *testing.T) {
 			}
 		}
 	}
+}
+
+// suiteBoost is the boost data of the first pairs of a train-sized suite,
+// tokenized (none dropped) with a BPE of vocab ids trained on it.
+func suiteBoost(t *testing.T, train, pairs, vocab int) (*tokenizer.Tokenizer, []Tokenized) {
+	t.Helper()
+	tasks := data.Suite(data.SuiteConfig{Train: train, Test: 2})
+	ex := BoostExamples(data.TwoTurnFromSuite(data.SuiteSplit(tasks, "train")[:pairs]), prompt.Builder{}, 1)
+	var texts []string
+	for _, e := range ex {
+		texts = append(texts, e.Prompt, e.Completion)
+	}
+	tok, err := tokenizer.Train(texts, tokenizer.TrainConfig{VocabSize: vocab})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, dropped, err := Tokenize(tok, ex, tok.EOS, 512)
+	if err != nil || dropped != 0 {
+		t.Fatalf("tokenize: %v, %d dropped", err, dropped)
+	}
+	return tok, ts
 }
