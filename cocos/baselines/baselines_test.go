@@ -12,9 +12,11 @@ import (
 	"github.com/cocos-go/cocos/cocos/model"
 	"github.com/cocos-go/cocos/cocos/prompt"
 	"github.com/cocos-go/cocos/cocos/sft"
+	"github.com/cocos-go/cocos/cocos/tokenizer"
 	"github.com/cocos-go/cocos/cocos/train"
 	"github.com/cocos-go/cocos/data"
 	"github.com/cocos-go/cocos/internal/tinytest"
+	"github.com/cocos-go/cocos/sandbox"
 )
 
 // TestTurnSFTData: with hand-made candidates, Turn-SFT mixes 1-turn
@@ -53,11 +55,7 @@ func TestTurnSFTData(t *testing.T) {
 
 // TestSample: sampled programs are judged and kept once each.
 func TestSample(t *testing.T) {
-	tasks := data.Suite(data.SuiteConfig{Train: 10, Test: 2})
-	tok := tinytest.Tokenizer(t, tasks, 400)
-	m := tinytest.Model(t, tinytest.Config(tok.VocabSize(), 32, 1), 1, 0.5)
-	judge := tinytest.Judge(t)
-	ps := data.SuiteProblems(tasks, "train")[:2]
+	m, tok, judge, ps := sampleFixture(t)
 	cands, err := Sample(context.Background(), m, tok, judge, prompt.Builder{}, ps, 4,
 		model.GenerateConfig{MaxNewTokens: 6, Temperature: 1, StopTokens: []int{tok.EOS}})
 	if err != nil {
@@ -81,11 +79,7 @@ func TestSample(t *testing.T) {
 // TestSampleOnce: the first call samples and keeps the candidates; the
 // second reads them back without touching the model or the judge.
 func TestSampleOnce(t *testing.T) {
-	tasks := data.Suite(data.SuiteConfig{Train: 10, Test: 2})
-	tok := tinytest.Tokenizer(t, tasks, 400)
-	m := tinytest.Model(t, tinytest.Config(tok.VocabSize(), 32, 1), 1, 0.5)
-	judge := tinytest.Judge(t)
-	ps := data.SuiteProblems(tasks, "train")[:2]
+	m, tok, judge, ps := sampleFixture(t)
 	path := filepath.Join(t.TempDir(), "samples.json")
 	gen := model.GenerateConfig{MaxNewTokens: 6, Temperature: 1, StopTokens: []int{tok.EOS}}
 	first, err := SampleOnce(context.Background(), path, m, tok, judge, prompt.Builder{}, ps, 3, gen)
@@ -191,4 +185,14 @@ func TestReVISEEndToEnd(t *testing.T) {
 	if len(res.Rows) != 2*len(ps) || len(res.Trajectories) != len(ps) || len(res.Trajectories[0]) != 2 {
 		t.Errorf("%d rows, %d trajectories", len(res.Rows), len(res.Trajectories))
 	}
+}
+
+// sampleFixture is a random tiny model, its suite tokenizer, a judge and
+// two train problems of a small suite: what the sampling tests draw from.
+func sampleFixture(t *testing.T) (*model.Model, *tokenizer.Tokenizer, *sandbox.Executor, []data.Problem) {
+	t.Helper()
+	tasks := data.Suite(data.SuiteConfig{Train: 10, Test: 2})
+	tok := tinytest.Tokenizer(t, tasks, 400)
+	m := tinytest.Model(t, tinytest.Config(tok.VocabSize(), 32, 1), 1, 0.5)
+	return m, tok, tinytest.Judge(t), data.SuiteProblems(tasks, "train")[:2]
 }
