@@ -95,14 +95,15 @@ func (r *Runner) runBatch(ctx context.Context, ps []data.Problem, turns int) ([]
 	var rows []trajectory.Row
 	// Each turn's prompt extends the last: a dialogue per model keeps the
 	// rows' KV cache, so a turn prefills only its new tokens.
-	first, later := r.Model.NewDialogue(r.Tokenizer), r.Model.NewDialogue(r.Tokenizer)
+	first := r.Model.NewDialogue(r.Tokenizer)
+	later := first
 	if r.Corrector != nil {
 		later = r.Corrector.NewDialogue(r.Tokenizer)
 	}
 	for t := 1; t <= turns; t++ {
 		start := time.Now()
 		d := first
-		if t > 1 && r.Corrector != nil {
+		if t > 1 {
 			d = later
 		}
 		gens, err := d.Generate(prompts, r.Generate)

@@ -64,13 +64,7 @@ func (d *Dialogue) GenerateIDs(prompts [][]int, cfg GenerateConfig) ([]Generatio
 	if err != nil {
 		return nil, err
 	}
-	rngs := make([]*rand.Rand, len(prompts))
-	for i := range rngs {
-		rngs[i] = rand.New(rand.NewPCG(cfg.Seed, uint64(i)))
-		if i < len(cfg.Streams) {
-			rngs[i] = rand.New(rand.NewPCG(cfg.Streams[i][0], cfg.Streams[i][1]))
-		}
-	}
+	rngs := samplers(cfg, len(prompts))
 	done := make([]bool, len(prompts))
 	for step := 0; step < cfg.MaxNewTokens; step++ {
 		next := make([][]int32, len(prompts))
@@ -94,6 +88,18 @@ func (d *Dialogue) GenerateIDs(prompts [][]int, cfg GenerateConfig) ([]Generatio
 		}
 	}
 	return gens, nil
+}
+
+// samplers are the rows' random streams: (Seed, row), or cfg.Streams.
+func samplers(cfg GenerateConfig, rows int) []*rand.Rand {
+	rngs := make([]*rand.Rand, rows)
+	for i := range rngs {
+		rngs[i] = rand.New(rand.NewPCG(cfg.Seed, uint64(i)))
+		if i < len(cfg.Streams) {
+			rngs[i] = rand.New(rand.NewPCG(cfg.Streams[i][0], cfg.Streams[i][1]))
+		}
+	}
+	return rngs
 }
 
 // rewind keeps the longest prefix of row b's held tokens that prompt

@@ -1,7 +1,6 @@
 package model
 
 import (
-	"fmt"
 	"math"
 	"math/rand/v2"
 	"sort"
@@ -69,14 +68,7 @@ func roundUp(n, k int) int { return (n + k - 1) / k * k }
 
 // Generate completes prompts as one batch with the KV cache.
 func (m *Model) Generate(tok Tokenizer, prompts []string, cfg GenerateConfig) ([]Generation, error) {
-	ids := make([][]int, len(prompts))
-	for i, p := range prompts {
-		var err error
-		if ids[i], err = tok.Encode(p); err != nil {
-			return nil, fmt.Errorf("model: encode prompt %d: %w", i, err)
-		}
-	}
-	return m.GenerateIDs(tok, ids, cfg)
+	return m.NewDialogue(tok).Generate(prompts, cfg)
 }
 
 // GenerateIDs completes tokenized prompts. tok decodes text for stop
