@@ -50,9 +50,11 @@ if ! $runtime_only && { [ ! -d "$nodedir/node_modules/apache-arrow" ] || [ "$nod
   (cd "$nodedir" && npm ci --no-audit --no-fund --loglevel=error)
 fi
 
-# GoNB v0.11.1 and goimports, built from tools/gonb (the proxy has no
-# version list for `go install …@v0.11.1`), and GoNB's kernel spec with a
-# PATH that finds go and goimports.
+# GoNB v0.11.5 and goimports, built from tools/gonb (the proxy has no
+# version list for `go install …@v0.11.5`), and GoNB's kernel spec with a
+# PATH that finds go and goimports, and the toolchain and SIMD kernels that
+# cocos builds with, so notebook cells get them too.
+export GOTOOLCHAIN=go1.27.3 GOEXPERIMENT=simd
 if ! $runtime_only; then
   bin="$root/tools/bin"
   if [ ! -x "$bin/gonb" ] || [ "$root/tools/gonb/go.mod" -nt "$bin/gonb" ]; then
@@ -60,17 +62,20 @@ if ! $runtime_only; then
     (cd "$root/tools/gonb" && go build -o "$bin/" github.com/janpfeifer/gonb golang.org/x/tools/cmd/goimports)
   fi
   kernel="$(/usr/bin/python3 -m jupyter --data-dir)/kernels/gonb/kernel.json"
-  if [ ! -f "$kernel" ] || ! grep -q "\"$bin/gonb\"" "$kernel" || ! grep -q '"PATH"' "$kernel"; then
+  if [ ! -f "$kernel" ] || ! grep -q "\"$bin/gonb\"" "$kernel" || ! grep -q '"GOEXPERIMENT": "simd"' "$kernel"; then
     echo "setup: installing the GoNB kernel"
     # gopls only serves autocompletion: not needed to execute notebooks.
     PATH="$bin:$PATH" "$bin/gonb" --install --force_deps --logtostderr=false
     KPATH="$bin:$(dirname "$(command -v go)"):$PATH" /usr/bin/python3 - "$kernel" <<'PY'
 import json, os, sys
 k = json.load(open(sys.argv[1]))
-k.setdefault("env", {})["PATH"] = os.environ["KPATH"]
+env = k.setdefault("env", {})
+env["PATH"] = os.environ["KPATH"]
+env["GOTOOLCHAIN"] = os.environ["GOTOOLCHAIN"]
+env["GOEXPERIMENT"] = os.environ["GOEXPERIMENT"]
 json.dump(k, open(sys.argv[1], "w"), indent=1)
 PY
   fi
 fi
 
-echo "setup: ok ($(/usr/bin/python3 --version), bubblewrap $(bwrap --version | cut -d' ' -f2))"
+echo "setup: ok ($(/usr/bin/python3 --version), bubblewrap $(bwrap --version | cut -d' ' -f2), $(go version | cut -d' ' -f3) GOEXPERIMENT=$GOEXPERIMENT)"

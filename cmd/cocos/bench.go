@@ -66,7 +66,11 @@ func runBenchModel(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("cocos bench model: backend %s, %d CPUs\n", backend.Name(), runtime.NumCPU())
+	kernels := ""
+	if backend.String() == "go" {
+		kernels = ", kernels " + model.Kernels()
+	}
+	fmt.Printf("cocos bench model: backend %s%s, %d CPUs\n", backend.Name(), kernels, runtime.NumCPU())
 	var last model.BenchResult
 	for _, shape := range []model.BenchShape{
 		{Preset: "tiny", Batch: 16, Seq: 64, Steps: *steps, GenBatch: 8, GenPrompt: 32, GenNew: 64},

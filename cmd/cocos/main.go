@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/cocos-go/cocos/cocos/model"
 )
 
 // command is one subcommand: its one-line summary and its entry point.
@@ -33,6 +35,25 @@ var commands = map[string]command{
 	"report":   {"write a demo run directory's report.html", runReport},
 	"pjrt":     {"install the XLA backend's PJRT plugin (cpu, cuda12, cuda13) at the pinned version", runPJRT},
 	"eval":     {"multi-turn evaluation: Acc@t, Δ, unit-level changes, edit ratios, pass@k; Arrow rows", runEval},
+}
+
+// computes lists the commands that run a model, on the Go backend unless
+// told otherwise: they warn when built without its SIMD kernels.
+var computes = map[string]bool{"generate": true, "bench": true, "init": true, "train": true, "demo": true, "serve": true, "eval": true}
+
+// onXLA reports whether the command runs on an XLA backend ($GOMLX_BACKEND
+// or --backend), where the Go backend's kernels do not matter.
+func onXLA(args []string) bool {
+	if strings.HasPrefix(os.Getenv("GOMLX_BACKEND"), "xla") {
+		return true
+	}
+	for i, a := range args {
+		if strings.HasPrefix(a, "--backend=xla") || strings.HasPrefix(a, "-backend=xla") ||
+			((a == "--backend" || a == "-backend") && i+1 < len(args) && strings.HasPrefix(args[i+1], "xla")) {
+			return true
+		}
+	}
+	return false
 }
 
 func main() {
@@ -97,6 +118,11 @@ func dispatch(ctx context.Context, args []string) error {
 		return nil
 	}
 	c, ok := commands[args[0]]
+	if ok && computes[args[0]] && !onXLA(args) {
+		if w := model.SIMDWarning(); w != "" {
+			fmt.Fprintln(os.Stderr, w)
+		}
+	}
 	if !ok {
 		usage()
 		return fmt.Errorf("unknown command %q", args[0])

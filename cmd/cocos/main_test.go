@@ -157,3 +157,42 @@ func TestHints(t *testing.T) {
 		}
 	}
 }
+
+// TestSIMDWarning: a cocos built without GOEXPERIMENT=simd still runs and
+// says once, on stderr, that the Go backend lacks its SIMD kernels and how
+// to get them; the build with them says nothing.
+func TestSIMDWarning(t *testing.T) {
+	if model.SIMDWarning() != "" {
+		t.Fatalf("this test binary was built without GOEXPERIMENT=simd: %s", model.SIMDWarning())
+	}
+	if !strings.HasPrefix(model.Kernels(), "AVX") {
+		t.Skipf("no SIMD kernels on this machine (%s): nothing to warn about", model.Kernels())
+	}
+	plain := filepath.Join(t.TempDir(), "cocos-plain")
+	build := exec.Command("go", "build", "-o", plain, ".")
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "GOEXPERIMENT=") {
+			build.Env = append(build.Env, kv)
+		}
+	}
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build without GOEXPERIMENT: %v\n%s", err, out)
+	}
+	for _, c := range []struct {
+		bin  string
+		warn bool
+	}{{buildCocos(t), false}, {plain, true}} {
+		cmd := exec.Command(c.bin, "bench")
+		cmd.Env = append(os.Environ(), "GOMLX_BACKEND=")
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		cmd.Run() // "bench" without a name is a usage error after the warning
+		got := strings.Count(stderr.String(), "without its SIMD kernels")
+		if c.warn && (got != 1 || !strings.Contains(stderr.String(), "GOEXPERIMENT=simd")) {
+			t.Errorf("%s: want one warning naming GOEXPERIMENT=simd, got:\n%s", c.bin, stderr.String())
+		}
+		if !c.warn && got != 0 {
+			t.Errorf("%s (SIMD build) warned:\n%s", c.bin, stderr.String())
+		}
+	}
+}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/compute"
 
 	"github.com/cocos-go/cocos/cocos/model"
 	"github.com/cocos-go/cocos/cocos/tokenizer"
@@ -12,7 +12,7 @@ import (
 )
 
 // loadModel opens a model directory or a Hugging Face id.
-func loadModel(ctx context.Context, backend backends.Backend, dirOrID string) (*model.Model, *tokenizer.Tokenizer, error) {
+func loadModel(ctx context.Context, backend compute.Backend, dirOrID string) (*model.Model, *tokenizer.Tokenizer, error) {
 	return train.LoadModel(ctx, backend, dirOrID)
 }
 

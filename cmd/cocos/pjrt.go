@@ -8,7 +8,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/gomlx/go-xla/pkg/installer"
+	"github.com/gomlx/go-xla/installer"
 )
 
 // pjrtPins are the plugin versions cocos installs: the XLA CPU plugin

@@ -8,7 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/compute"
 
 	"github.com/cocos-go/cocos/cocos/model"
 	"github.com/cocos-go/cocos/cocos/tokenizer"
@@ -26,7 +26,7 @@ type Lab struct {
 	// (EvalProblems of them); Extra the further test sets by name.
 	Train, Test []data.Problem
 	Extra       map[string][]data.Problem
-	Backend     backends.Backend
+	Backend     compute.Backend
 	Judge       *sandbox.Executor
 	// Log receives progress lines and bars; default os.Stderr.
 	Log   io.Writer

@@ -5,8 +5,8 @@ import (
 	"os"
 	"strings"
 
-	"github.com/gomlx/gomlx/backends"
-	_ "github.com/gomlx/gomlx/backends/default" // SimpleGo, and XLA (CPU/CUDA through a PJRT plugin)
+	"github.com/gomlx/compute"
+	_ "github.com/gomlx/gomlx/backends/default" // the Go backend, and XLA (CPU/CUDA through a PJRT plugin)
 )
 
 // pluginHint says how to get a PJRT plugin for the XLA backend.
@@ -15,11 +15,11 @@ const pluginHint = "the XLA backend needs a PJRT plugin: install it with `cocos 
 	"directory holding pjrt_c_api_cuda_plugin.so (e.g. JAX's jax_plugins/xla_cuda12), or name the file: GOMLX_BACKEND=xla:/path/to/pjrt_c_api_cuda_plugin.so"
 
 // NewBackend opens a GoMLX backend: config if given, else $GOMLX_BACKEND,
-// else "go" (SimpleGo, pure Go, runs anywhere). On a GPU machine use
+// else "go" (GoMLX's pure-Go backend, runs anywhere; see Kernels). On a GPU machine use
 // GOMLX_BACKEND=xla:cuda, or xla:/absolute/path/to/the/plugin.so.
-func NewBackend(config string) (backends.Backend, error) {
+func NewBackend(config string) (compute.Backend, error) {
 	if config == "" {
-		config = os.Getenv(backends.ConfigEnvVar)
+		config = os.Getenv(compute.ConfigEnvVar)
 	}
 	if config == "" || config == "go" {
 		// Unlimited workers: SimpleGo (v0.26) bounds its pool at 2×CPUs and
@@ -30,7 +30,7 @@ func NewBackend(config string) (backends.Backend, error) {
 		// than with the ops run one after another (docs/BENCHMARKS.md).
 		config = "go:parallelism=-1"
 	}
-	b, err := quietly(func() (backends.Backend, error) { return newWithConfig(config) })
+	b, err := quietly(func() (compute.Backend, error) { return newWithConfig(config) })
 	if err != nil && strings.HasPrefix(config, "xla") {
 		return nil, fmt.Errorf("model: backend %q: %w — %s", config, err, pluginHint)
 	}
@@ -40,21 +40,21 @@ func NewBackend(config string) (backends.Backend, error) {
 	return b, nil
 }
 
-// newWithConfig is backends.NewWithConfig with its panics (an unknown
-// backend name panics in GoMLX v0.26) returned as errors.
-func newWithConfig(config string) (b backends.Backend, err error) {
+// newWithConfig is compute.NewWithConfig with any panic of a backend's
+// constructor returned as an error.
+func newWithConfig(config string) (b compute.Backend, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			b, err = nil, fmt.Errorf("%v", r)
 		}
 	}()
-	return backends.NewWithConfig(config)
+	return compute.NewWithConfig(config)
 }
 
 // quietly runs open with os.Stdout pointed at /dev/null: SimpleGo announces
 // a parallelism setting on stdout, which carries the commands' JSON.
 // Backends are opened before any output, so nothing else is silenced.
-func quietly(open func() (backends.Backend, error)) (backends.Backend, error) {
+func quietly(open func() (compute.Backend, error)) (compute.Backend, error) {
 	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
 	if err != nil {
 		return open()

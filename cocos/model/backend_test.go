@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gomlx/gomlx/backends/xla"
+	"github.com/gomlx/go-xla/compute/xla"
 )
 
 // TestNewBackend: GOMLX_BACKEND is honoured when no config is given;
@@ -47,4 +47,17 @@ func TestDefaultBackendKeepsStdout(t *testing.T) {
 	if err != nil || len(out) != 0 {
 		t.Errorf("NewBackend: %v; wrote %q to stdout", err, out)
 	}
+}
+
+// TestKernels: the kernels reported follow the build: a GOEXPERIMENT=simd
+// build on an AVX2 CPU names them and has nothing to warn about.
+func TestKernels(t *testing.T) {
+	k := Kernels()
+	switch {
+	case !simdBuilt && (!strings.HasPrefix(k, "scalar") || !strings.Contains(k, "GOEXPERIMENT=simd")):
+		t.Errorf("built without SIMD, Kernels() = %q", k)
+	case simdBuilt && SIMDWarning() != "":
+		t.Errorf("built with SIMD, yet warns: %s", SIMDWarning())
+	}
+	t.Logf("kernels: %s", k)
 }

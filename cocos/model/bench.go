@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
 
 // BenchShape is what `cocos bench model` measures for one preset.
@@ -44,7 +44,7 @@ func Bench(m *Model, shape BenchShape, python, toolsDir string, w io.Writer) (Be
 		}
 		return ids, mask
 	}
-	tr, err := NewTrainer(m, optimizers.Adam().LearningRate(2e-5).WeightDecay(0.1).Done(), nil)
+	tr, err := NewTrainer(m, optimizer.Adam().LearningRate(2e-5).WeightDecay(0.1).Done(), nil)
 	if err != nil {
 		return res, err
 	}

@@ -1,15 +1,21 @@
 package model
 
 import (
+	"bytes"
+	"compress/gzip"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
-	"github.com/gomlx/gomlx/pkg/ml/context/checkpoints"
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/gomlx/core/tensors"
+	gm "github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/model/checkpoint"
 )
 
-// SaveCheckpoint writes every variable of the model's context — weights,
+// SaveCheckpoint writes every variable of the model's store — weights,
 // optimiser state, the global step, whatever a trainer keeps there — as one
 // checkpoint directory at path. It is written beside path and renamed into
 // place, so a process killed while saving leaves no partial checkpoint;
@@ -19,10 +25,14 @@ func (m *Model) SaveCheckpoint(path string) error {
 	if err := os.RemoveAll(tmp); err != nil {
 		return fmt.Errorf("model: checkpoint %s: %w", path, err)
 	}
-	h, err := checkpoints.Build(m.Ctx).Dir(tmp).Done()
+	// Build attaches its handler to the store as a variable loader; the
+	// previous loader is put back so saves do not pile up handlers.
+	prev := m.Store.Loader()
+	h, err := checkpoint.Build(m.Store).Dir(tmp).Done()
 	if err == nil {
 		err = h.Save()
 	}
+	m.Store.SetLoader(prev)
 	if err != nil {
 		return fmt.Errorf("model: checkpoint %s: %w", path, err)
 	}
@@ -53,26 +63,100 @@ func syncDir(dir string) error {
 }
 
 // LoadCheckpoint restores the checkpoint at path (see SaveCheckpoint) into
-// the model: its weights now, and the optimiser's state as soon as a
-// trainer builds its step (so a resumed run continues where it stopped).
-// Build trainers after loading.
+// the model: weights, optimiser state and run counters, so a resumed run
+// continues where it stopped. Checkpoints written by GoMLX v0.26 load too
+// (see legacyPaths). Build trainers after loading.
 func (m *Model) LoadCheckpoint(path string) error {
 	if _, err := os.Stat(path); err != nil {
 		return fmt.Errorf("model: load checkpoint: %w", err)
 	}
-	if _, err := checkpoints.Build(m.Ctx).Dir(path).Immediate().Done(); err != nil {
+	prev := m.Store.Loader()
+	cfg, err := loadConfig(m.Store, path)
+	if err != nil {
 		return fmt.Errorf("model: load checkpoint %s: %w", path, err)
+	}
+	h, err := cfg.Done()
+	if err != nil {
+		return fmt.Errorf("model: load checkpoint %s: %w", path, err)
+	}
+	m.Store.SetLoader(prev)
+	// Done set the variables the store already has (the weights); the
+	// rest are created here rather than lazily, so that a save right
+	// after loading carries them too.
+	for key, value := range h.LoadedVariables() {
+		p, value, err := legacyPath(strings.TrimPrefix(key, "var:"), value)
+		if err == nil {
+			err = m.SetState(p, value)
+		}
+		if err != nil {
+			return fmt.Errorf("model: load checkpoint %s: variable %s: %w", path, key, err)
+		}
 	}
 	// A checkpoint does not record which variables train: only the weights
 	// do, never optimiser moments, gradient accumulators or run counters.
 	weights := map[string]bool{}
 	for _, w := range m.Config.Weights() {
-		parts := strings.Split(w.Name, ".")
-		weights["/"+strings.Join(parts[:len(parts)-1], "/")+"\x00"+parts[len(parts)-1]] = true
+		weights[varPath(w.Name)] = true
 	}
-	for v := range m.Ctx.IterVariables() {
-		v.SetTrainable(weights[v.Scope()+"\x00"+v.Name()])
+	for v := range m.Store.IterVariables() {
+		v.SetTrainable(weights[v.Path()])
 	}
-	m.logits, m.logprobs, m.step = nil, nil, nil // compiled against the old values
+	m.logits, m.logprobs, m.step, m.prefill = nil, nil, nil, nil // compiled against the old values
 	return nil
+}
+
+
+// v026Header opens the data file of a GoMLX v0.26 checkpoint: v0.28
+// writes "gomlx_checkpointss" there and, not finding it, reads v0.26's
+// gzip stream as raw numbers.
+const v026Header = "gomlx_checkpoints\x04gzip"
+
+// loadConfig reads the newest checkpoint in dir: from the directory as
+// GoMLX does, or, for a v0.26 data file, decompressed here and handed over
+// from memory.
+func loadConfig(store *gm.Store, dir string) (*checkpoint.Config, error) {
+	jsons, err := filepath.Glob(filepath.Join(dir, "checkpoint-*.json"))
+	if err != nil || len(jsons) == 0 {
+		return nil, fmt.Errorf("no checkpoint-*.json in the directory")
+	}
+	meta := jsons[len(jsons)-1] // names sort by checkpoint number
+	bin, err := os.ReadFile(strings.TrimSuffix(meta, ".json") + ".bin")
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.HasPrefix(bin, []byte(v026Header)) {
+		return checkpoint.Load(store).Dir(dir), nil
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(bin[len(v026Header):]))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", meta, err)
+	}
+	raw, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", meta, err)
+	}
+	js, err := os.ReadFile(meta)
+	if err != nil {
+		return nil, err
+	}
+	return checkpoint.Load(store).FromEmbed(string(js), raw), nil
+}
+
+// legacyPath maps a variable of a GoMLX v0.26 checkpoint to where v0.28
+// keeps it: the global step moved from "//global_step" to "/global_step",
+// and Adam's step counter from an int64 "/AdamOptimizer/global_step" to a
+// float32 "/AdamOptimizer/step" (Adam's debiasing reads it: losing it would
+// restart the bias correction). Other paths are unchanged.
+func legacyPath(p string, value *tensors.Tensor) (string, *tensors.Tensor, error) {
+	switch {
+	case p == "//global_step":
+		return "/global_step", value, nil
+	case strings.HasSuffix(p, "Optimizer/global_step") && value.DType() == dtypes.Int64:
+		step, ok := value.Value().(int64)
+		if !ok {
+			return "", nil, fmt.Errorf("Adam step of shape %s, want an int64 scalar", value.Shape())
+		}
+		return strings.TrimSuffix(p, "global_step") + "step", tensors.FromScalar(float32(step)), nil
+	}
+	return p, value, nil
 }

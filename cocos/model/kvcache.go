@@ -3,11 +3,11 @@ package model
 import (
 	"fmt"
 
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
-	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive
-	"github.com/gomlx/gomlx/pkg/core/shapes"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
-	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/compute/dtypes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/tensors"
+	gm "github.com/gomlx/gomlx/ml/model"
 )
 
 // KVCache holds a batch's keys and values for incremental decoding,
@@ -86,14 +86,15 @@ func (m *Model) Step(c *KVCache, ids, mask [][]int32) ([][]float32, error) {
 // stepExec compiles the decoding step on first use: one for prefills
 // (the cache is empty, attention reads the prompt's own keys) and one for
 // the steps after (attention reads the whole cache).
-func (m *Model) stepExec(prefill bool) (*context.Exec, error) {
+func (m *Model) stepExec(prefill bool) (*gm.Exec, error) {
 	e := &m.step
 	if prefill {
 		e = &m.prefill
 	}
 	if *e == nil {
-		exec, err := context.NewExec(m.Backend, m.Ctx, func(ctx *context.Context, in []*Node) []*Node {
-			return stepGraph(ctx, m.Config, in, prefill)
+		exec, err := gm.NewExec(m.Backend, m.Store, func(s *gm.Scope, in []*Node) []*Node {
+			liveVariables(s, in[0].Graph())
+			return stepGraph(s, m.Config, in, prefill)
 		})
 		if err != nil {
 			return nil, err
@@ -104,7 +105,7 @@ func (m *Model) stepExec(prefill bool) (*context.Exec, error) {
 }
 
 // stepGraph: in = ids, positions, key mask, start, then k and v per layer.
-func stepGraph(ctx *context.Context, cfg Config, in []*Node, prefill bool) []*Node {
+func stepGraph(s *gm.Scope, cfg Config, in []*Node, prefill bool) []*Node {
 	ids, pos, keyMask, start := in[0], in[1], in[2], in[3]
 	g := ids.Graph()
 	t, capacity := ids.Shape().Dimensions[1], keyMask.Shape().Dimensions[1]
@@ -123,9 +124,9 @@ func stepGraph(ctx *context.Context, cfg Config, in []*Node, prefill bool) []*No
 	for i := range caches {
 		caches[i] = &layerCache{k: in[4+2*i], v: in[5+2*i], start: start, local: prefill}
 	}
-	x, caches := forward(ctx, cfg, ids, pos, mask, caches)
+	x, caches := forward(s, cfg, ids, pos, mask, caches)
 	last := Slice(x, AxisRange(), AxisElem(-1), AxisRange()) // [b, 1, hidden]
-	out := []*Node{Squeeze(lmHead(ctx, cfg, last), 1)}
+	out := []*Node{Squeeze(lmHead(s, cfg, last), 1)}
 	for _, c := range caches {
 		out = append(out, c.k, c.v)
 	}

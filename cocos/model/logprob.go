@@ -1,10 +1,10 @@
 package model
 
 import (
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
-	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive
-	"github.com/gomlx/gomlx/pkg/core/shapes"
-	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/compute/dtypes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive
+	"github.com/gomlx/compute/shapes"
+	gm "github.com/gomlx/gomlx/ml/model"
 )
 
 // selectBucket rounds the number of selected positions up, so that
@@ -47,13 +47,13 @@ func Select(ids, want [][]int32) (at, targets, weights [][]int32) {
 // are built from (at and targets come from Select; the caller weights the
 // entries). Gathering the hidden states before the head keeps the head and
 // its softmax off the positions no loss reads.
-func TokenLogProbs(ctx *context.Context, cfg Config, ids, positions, mask, at, targets *Node) *Node {
-	x := Hidden(ctx, cfg, ids, positions, mask) // [b, t, h]
+func TokenLogProbs(s *gm.Scope, cfg Config, ids, positions, mask, at, targets *Node) *Node {
+	x := Hidden(s, cfg, ids, positions, mask) // [b, t, h]
 	b, t, h := x.Shape().Dimensions[0], x.Shape().Dimensions[1], x.Shape().Dimensions[2]
 	rows := Iota(ids.Graph(), shapes.Make(dtypes.Int32, at.Shape().Dimensions...), 0)
 	flat := Add(at, MulScalar(rows, float64(t))) // index into [b*t, h]
 	picked := Gather(Reshape(x, b*t, h), InsertAxes(flat, -1))
-	logp := LogSoftmax(lmHead(ctx, cfg, picked), -1)
+	logp := LogSoftmax(lmHead(s, cfg, picked), -1)
 	return ReduceSum(Mul(logp, OneHot(targets, cfg.VocabSize, dtypes.Float32)), -1)
 }
 
@@ -73,8 +73,9 @@ func NextTokens(ids [][]int32) [][]int32 {
 // want: every real token).
 func (m *Model) LogProbs(ids, mask, want [][]int32) ([][]float32, error) {
 	if m.logprobs == nil {
-		e, err := context.NewExec(m.Backend, m.Ctx, func(ctx *context.Context, ids, pos, mask, at, targets *Node) *Node {
-			return TokenLogProbs(ctx, m.Config, ids, pos, mask, at, targets)
+		e, err := gm.NewExec(m.Backend, m.Store, func(s *gm.Scope, ids, pos, mask, at, targets *Node) *Node {
+			liveVariables(s, ids.Graph())
+			return TokenLogProbs(s, m.Config, ids, pos, mask, at, targets)
 		})
 		if err != nil {
 			return nil, err

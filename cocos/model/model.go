@@ -8,10 +8,10 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/gomlx/gomlx/backends"
-	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive
-	"github.com/gomlx/gomlx/pkg/core/tensors"
-	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/compute"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive
+	"github.com/gomlx/gomlx/core/tensors"
+	gm "github.com/gomlx/gomlx/ml/model"
 )
 
 // WeightSpec is one weight the architecture needs: HF name and shape.
@@ -89,23 +89,29 @@ func RandomWeights(c Config, seed uint64, std float64) map[string]Tensor {
 	return out
 }
 
-// Model is a config with its weights in a GoMLX context, bound to a backend.
+// Model is a config with its weights in a GoMLX store, bound to a backend.
+// Weights live in the store under Hugging Face's names with dots as scope
+// separators (model.norm.weight is /model/norm/weight), so loading and
+// saving are name for name; optimiser state and run counters live there too
+// and travel in checkpoints.
 type Model struct {
 	Config  Config
-	Ctx     *context.Context
-	Backend backends.Backend
+	Store   *gm.Store
+	Backend compute.Backend
 
-	logits, logprobs, step, prefill *context.Exec // compiled on first use (see programs)
+	logits, logprobs, step, prefill *gm.Exec // compiled on first use (see programs)
 }
 
-// New puts weights into a fresh context; every weight the config needs
+// varPath is the store path of the weight HF calls name.
+func varPath(name string) string { return "/" + strings.ReplaceAll(name, ".", "/") }
+
+// New puts weights into a fresh store; every weight the config needs
 // must be present with its shape, and no other.
-func New(backend backends.Backend, cfg Config, weights map[string]Tensor) (*Model, error) {
+func New(backend compute.Backend, cfg Config, weights map[string]Tensor) (*Model, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	UseDotVJP()
-	ctx := context.New()
+	store := gm.NewStore()
 	want := map[string]bool{}
 	for _, w := range cfg.Weights() {
 		want[w.Name] = true
@@ -116,19 +122,16 @@ func New(backend backends.Backend, cfg Config, weights map[string]Tensor) (*Mode
 		if !sameShape(t.Shape, w.Shape) {
 			return nil, fmt.Errorf("model: weight %s has shape %v, config needs %v", w.Name, t.Shape, w.Shape)
 		}
-		scopes := strings.Split(w.Name, ".")
-		c := ctx
-		for _, s := range scopes[:len(scopes)-1] {
-			c = c.In(s)
+		if _, err := store.CreateVariable(varPath(w.Name), tensors.FromFlatDataAndDimensions(t.Data, t.Shape...)); err != nil {
+			return nil, fmt.Errorf("model: weight %s: %w", w.Name, err)
 		}
-		c.VariableWithValue(scopes[len(scopes)-1], tensors.FromFlatDataAndDimensions(t.Data, t.Shape...))
 	}
 	for name := range weights {
 		if !want[name] && !(cfg.TieWordEmbeddings && name == "lm_head.weight") {
 			return nil, fmt.Errorf("model: weight %s is not part of a %s model with this config", name, cfg.ModelType)
 		}
 	}
-	return &Model{Config: cfg, Ctx: ctx, Backend: backend}, nil
+	return &Model{Config: cfg, Store: store, Backend: backend}, nil
 }
 
 func sameShape(a, b []int) bool {
@@ -145,7 +148,7 @@ func sameShape(a, b []int) bool {
 
 // Load reads a Hugging Face model directory (config.json and safetensors,
 // sharded or not; f32, bf16 or f16 weights).
-func Load(backend backends.Backend, dir string) (*Model, error) {
+func Load(backend compute.Backend, dir string) (*Model, error) {
 	cfg, err := LoadConfig(filepath.Join(dir, "config.json"))
 	if err != nil {
 		return nil, err
@@ -161,12 +164,10 @@ func Load(backend backends.Backend, dir string) (*Model, error) {
 func (m *Model) Weights() (map[string]Tensor, error) {
 	out := map[string]Tensor{}
 	for _, w := range m.Config.Weights() {
-		scopes := strings.Split(w.Name, ".")
-		c := m.Ctx
-		for _, s := range scopes[:len(scopes)-1] {
-			c = c.In(s)
+		v := m.Store.GetVariable(varPath(w.Name))
+		if v == nil {
+			return nil, fmt.Errorf("model: weight %s is missing from the store", w.Name)
 		}
-		v := c.GetVariable(scopes[len(scopes)-1])
 		t, err := v.Value()
 		if err != nil {
 			return nil, err
@@ -200,8 +201,9 @@ func (m *Model) Save(dir string, bf16 bool) error {
 // count real tokens only (cumsum(mask)-1), as generation does.
 func (m *Model) Logits(ids, mask [][]int32) ([][][]float32, error) {
 	if m.logits == nil {
-		e, err := context.NewExec(m.Backend, m.Ctx, func(ctx *context.Context, ids, pos, mask *Node) *Node {
-			return Logits(ctx, m.Config, ids, pos, mask)
+		e, err := gm.NewExec(m.Backend, m.Store, func(s *gm.Scope, ids, pos, mask *Node) *Node {
+			liveVariables(s, ids.Graph())
+			return Logits(s, m.Config, ids, pos, mask)
 		})
 		if err != nil {
 			return nil, err
@@ -266,9 +268,17 @@ func PadRight(rows [][]int32, side [][][]int32, padID, bucket int) (ids, mask []
 	return ids, mask, padded
 }
 
+// liveVariables makes g read the store's variables as parameters, fed
+// their current values at every run. Every program of the model calls it
+// first: outside training, GoMLX v0.28 embeds variables as constants on a
+// backend that prefers them (the Go backend), so a program compiled before
+// an optimiser step would go on computing with the old weights, and a
+// training step would never see its own updates (TestProgramsSeeNewWeights).
+func liveVariables(s *gm.Scope, g *Graph) { s.SetTraining(g, true) }
+
 // programs lifts GoMLX's cap of 32 compiled programs per Exec (one per
 // input shape; past the cap it fails rather than evicts). Inputs are
 // bucketed — lengths to 32 tokens, selected positions to 16 — but a long
 // run still meets more shapes: packed SFT batches vary in rows and width,
 // multi-turn caches in capacity, RL rollouts in length.
-func programs(e *context.Exec) *context.Exec { return e.SetMaxCache(-1) }
+func programs(e *gm.Exec) *gm.Exec { return e.SetMaxCache(-1) }

@@ -483,3 +483,14 @@ func runReference(t *testing.T, dir string, req map[string]any) []byte {
 	}
 	return raw
 }
+
+func maxAbsDiff(a, b []float32) float64 {
+	if len(a) != len(b) {
+		return math.Inf(1)
+	}
+	var d float64
+	for i := range a {
+		d = math.Max(d, math.Abs(float64(a[i]-b[i])))
+	}
+	return d
+}

@@ -3,17 +3,16 @@ package model
 import (
 	"fmt"
 
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
-	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive
-	"github.com/gomlx/gomlx/pkg/core/shapes"
-	"github.com/gomlx/gomlx/pkg/core/tensors"
-	"github.com/gomlx/gomlx/pkg/ml/context"
-	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
+	"github.com/gomlx/compute/dtypes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive
+	"github.com/gomlx/gomlx/core/tensors"
+	gm "github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
 
 // Loss builds a training step's scalar loss from the step's inputs (given
 // to Trainer.Step as one []any per micro-batch). It is graph code.
-type Loss func(ctx *context.Context, cfg Config, in []*Node) *Node
+type Loss func(s *gm.Scope, cfg Config, in []*Node) *Node
 
 // Trainer takes optimiser steps on a Loss, optionally accumulating the
 // gradients of several micro-batches and clipping their global norm.
@@ -26,18 +25,18 @@ type Trainer struct {
 	m     *Model
 	opt   gradientOptimizer
 	loss  Loss
-	vars  []*context.Variable // trainable, in gradient order
-	acc   []*context.Variable // gradient accumulators, one per vars
-	fused *context.Exec       // one micro-batch: loss, gradients, update
-	accum *context.Exec       // add a micro-batch's scaled gradients
-	apply *context.Exec       // update from the accumulators, reset them
+	vars  []*gm.Variable // trainable, in gradient order
+	acc   []*gm.Variable // gradient accumulators, one per vars
+	fused *gm.Exec       // one micro-batch: loss, gradients, update
+	accum *gm.Exec       // add a micro-batch's scaled gradients
+	apply *gm.Exec       // update from the accumulators, reset them
 }
 
 // gradientOptimizer is what GoMLX's Adam and SGD implement beyond
-// optimizers.Interface: an update from gradients computed elsewhere.
+// optimizer.Interface: an update from gradients computed elsewhere.
 type gradientOptimizer interface {
-	optimizers.Interface
-	UpdateGraphWithGradients(ctx *context.Context, grads []*Node, lossDType dtypes.DType)
+	optimizer.Interface
+	UpdateGraphWithGradients(s *gm.Scope, grads []*Node, lossDType dtypes.DType)
 }
 
 // StepStats reports one optimiser step.
@@ -46,9 +45,9 @@ type StepStats struct {
 	GradNorm float32 // global L2 norm of the gradients, before clipping
 }
 
-// NewTrainer binds an optimiser (e.g. optimizers.Adam().WeightDecay(0.1))
+// NewTrainer binds an optimiser (e.g. optimizer.Adam().WeightDecay(0.1))
 // and a loss (nil: NLL) to the model's weights.
-func NewTrainer(m *Model, opt optimizers.Interface, loss Loss) (*Trainer, error) {
+func NewTrainer(m *Model, opt optimizer.Interface, loss Loss) (*Trainer, error) {
 	g, ok := opt.(gradientOptimizer)
 	if !ok {
 		return nil, fmt.Errorf("model: optimiser %T cannot update from accumulated gradients", opt)
@@ -62,7 +61,7 @@ func NewTrainer(m *Model, opt optimizers.Interface, loss Loss) (*Trainer, error)
 // SetLearningRate sets the optimiser's learning rate for the next steps
 // (schedules such as sft.Cosine call it every step).
 func (t *Trainer) SetLearningRate(lr float64) error {
-	v := optimizers.LearningRateVar(t.m.Ctx, dtypes.Float32, lr)
+	v := optimizer.LearningRateVar(t.m.Store.RootScope(), dtypes.Float32, lr)
 	return v.SetValue(tensors.FromScalar(float32(lr)))
 }
 
@@ -98,26 +97,28 @@ func (t *Trainer) Step(micro ...[]any) (StepStats, error) {
 	return st, nil
 }
 
-func (t *Trainer) fusedExec() *context.Exec {
+func (t *Trainer) fusedExec() *gm.Exec {
 	if t.fused == nil {
-		t.fused = programs(context.MustNewExec(t.m.Backend, t.m.Ctx, func(ctx *context.Context, in []*Node) (*Node, *Node) {
-			loss := t.loss(ctx, t.m.Config, in)
-			grads := t.gradients(ctx, loss)
+		t.fused = programs(gm.MustNewExec(t.m.Backend, t.m.Store, func(s *gm.Scope, in []*Node) (*Node, *Node) {
+			liveVariables(s, in[0].Graph())
+			loss := t.loss(s, t.m.Config, in)
+			grads := t.gradients(s, loss)
 			norm := clipGlobalNorm(grads, t.ClipNorm)
-			t.opt.UpdateGraphWithGradients(ctx, grads, loss.DType())
+			t.opt.UpdateGraphWithGradients(s, grads, loss.DType())
 			return loss, norm
 		}))
 	}
 	return t.fused
 }
 
-func (t *Trainer) accumExec() *context.Exec {
+func (t *Trainer) accumExec() *gm.Exec {
 	if t.accum == nil {
-		t.accum = programs(context.MustNewExec(t.m.Backend, t.m.Ctx, func(ctx *context.Context, in []*Node) *Node {
-			loss := t.loss(ctx, t.m.Config, in[1:])
-			for i, grad := range t.gradients(ctx, loss) {
-				a := t.accumulator(ctx, i)
-				a.SetValueGraph(Add(a.ValueGraph(loss.Graph()), Mul(grad, in[0])))
+		t.accum = programs(gm.MustNewExec(t.m.Backend, t.m.Store, func(s *gm.Scope, in []*Node) *Node {
+			liveVariables(s, in[0].Graph())
+			loss := t.loss(s, t.m.Config, in[1:])
+			for i, grad := range t.gradients(s, loss) {
+				a := t.accumulator(s, i)
+				a.SetNodeValue(Add(a.NodeValue(loss.Graph()), Mul(grad, in[0])))
 			}
 			return loss
 		}))
@@ -125,17 +126,18 @@ func (t *Trainer) accumExec() *context.Exec {
 	return t.accum
 }
 
-func (t *Trainer) applyExec() *context.Exec {
+func (t *Trainer) applyExec() *gm.Exec {
 	if t.apply == nil {
-		t.apply = programs(context.MustNewExec(t.m.Backend, t.m.Ctx, func(ctx *context.Context, g *Graph) *Node {
+		t.apply = programs(gm.MustNewExec(t.m.Backend, t.m.Store, func(s *gm.Scope, g *Graph) *Node {
+			liveVariables(s, g)
 			grads := make([]*Node, len(t.acc))
 			for i, a := range t.acc {
-				t.vars[i].ValueGraph(g) // the optimiser updates the variables the graph uses
-				grads[i] = a.ValueGraph(g)
-				a.SetValueGraph(ZerosLike(grads[i]))
+				t.vars[i].NodeValue(g) // the optimiser updates the variables the graph uses
+				grads[i] = a.NodeValue(g)
+				a.SetNodeValue(ZerosLike(grads[i]))
 			}
 			norm := clipGlobalNorm(grads, t.ClipNorm)
-			t.opt.UpdateGraphWithGradients(ctx, grads, dtypes.Float32)
+			t.opt.UpdateGraphWithGradients(s, grads, dtypes.Float32)
 			return norm
 		}))
 	}
@@ -144,34 +146,31 @@ func (t *Trainer) applyExec() *context.Exec {
 
 // gradients differentiates loss by the trainable variables it uses,
 // remembering their order for the accumulators.
-func (t *Trainer) gradients(ctx *context.Context, loss *Node) []*Node {
-	var vars []*context.Variable
-	for v := range ctx.IterVariables() {
+func (t *Trainer) gradients(s *gm.Scope, loss *Node) []*Node {
+	var vars []*gm.Variable
+	for v := range s.IterVariables() {
 		if v.Trainable && v.InUseByGraph(loss.Graph()) {
 			vars = append(vars, v)
 		}
 	}
 	t.vars = vars
-	return ctx.BuildTrainableVariablesGradientsGraph(loss)
+	return s.BuildTrainableVariablesGradientsGraph(loss)
 }
 
 // accumulator is the (non-trainable, zero-initialised) gradient sum of
 // t.vars[i]; checkpoints carry it, always zero between steps.
-func (t *Trainer) accumulator(ctx *context.Context, i int) *context.Variable {
+func (t *Trainer) accumulator(s *gm.Scope, i int) *gm.Variable {
 	if len(t.acc) != len(t.vars) {
-		t.acc = make([]*context.Variable, len(t.vars))
+		t.acc = make([]*gm.Variable, len(t.vars))
 	}
 	if t.acc[i] == nil {
 		v := t.vars[i]
-		scope := "/grad_accumulator" + v.Scope()
-		if a := ctx.GetVariableByScopeAndName(scope, v.Name()); a != nil { // from a checkpoint
+		path := "/grad_accumulator" + v.Path()
+		if a := s.Store().GetVariable(path); a != nil { // from a checkpoint
 			t.acc[i] = a
 			return a
 		}
-		zeros := ctx.InAbsPath(scope).WithInitializer(func(g *Graph, s shapes.Shape) *Node {
-			return Zeros(g, s)
-		})
-		t.acc[i] = zeros.VariableWithShape(v.Name(), v.Shape()).SetTrainable(false)
+		t.acc[i] = s.Store().VariableWithShape(path, v.Shape(), Zeros).SetTrainable(false)
 	}
 	return t.acc[i]
 }
@@ -198,8 +197,8 @@ func clipGlobalNorm(grads []*Node, maxNorm float64) *Node {
 // NLL is the masked next-token loss: the mean negative log-likelihood of
 // the tokens the loss mask marks (SFT trains on completion tokens only).
 // Its inputs come from NLLInputs.
-func NLL(ctx *context.Context, cfg Config, in []*Node) *Node {
-	lp, w := WeightedLogProbs(ctx, cfg, in)
+func NLL(s *gm.Scope, cfg Config, in []*Node) *Node {
+	lp, w := WeightedLogProbs(s, cfg, in)
 	return Neg(Div(ReduceAllSum(Mul(lp, w)), Max(ReduceAllSum(w), ScalarOne(lp.Graph(), dtypes.Float32))))
 }
 
@@ -216,7 +215,7 @@ func NLLInputs(ids, mask, lossMask [][]int32) []any {
 
 // WeightedLogProbs reads NLLInputs' first NLLArgs inputs: the selected
 // tokens' log-probs and their weights (0 on padding), both [batch, S].
-func WeightedLogProbs(ctx *context.Context, cfg Config, in []*Node) (lp, w *Node) {
-	lp = TokenLogProbs(ctx, cfg, in[0], in[1], in[2], in[3], in[4])
+func WeightedLogProbs(s *gm.Scope, cfg Config, in []*Node) (lp, w *Node) {
+	lp = TokenLogProbs(s, cfg, in[0], in[1], in[2], in[3], in[4])
 	return lp, ConvertDType(in[5], dtypes.Float32)
 }

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
 
 // TestTrainStepLearns: AdamW steps on one batch drive its loss down.
@@ -16,7 +16,7 @@ func TestTrainStepLearns(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr := mustTrainer(t, m, optimizers.Adam().LearningRate(3e-3).WeightDecay(0.1).Done())
+	tr := mustTrainer(t, m, optimizer.Adam().LearningRate(3e-3).WeightDecay(0.1).Done())
 	ids, mask := paddedBatch(cfg.VocabSize)
 	var first, last float32
 	start := time.Now()
@@ -42,7 +42,7 @@ func TestSetLearningRate(t *testing.T) {
 	backend, _ := NewBackend("go")
 	cfg := tinyConfigs()["qwen2"]
 	m, _ := New(backend, cfg, RandomWeights(cfg, 2, 0.02))
-	tr := mustTrainer(t, m, optimizers.Adam().LearningRate(1e-2).WeightDecay(0.1).Done())
+	tr := mustTrainer(t, m, optimizer.Adam().LearningRate(1e-2).WeightDecay(0.1).Done())
 	ids, mask := paddedBatch(cfg.VocabSize)
 	tr.Step(NLLInputs(ids, mask, mask))
 	before, _ := m.Weights()
@@ -63,7 +63,7 @@ func TestSetLearningRate(t *testing.T) {
 	}
 }
 
-func mustTrainer(t testing.TB, m *Model, opt optimizers.Interface) *Trainer {
+func mustTrainer(t testing.TB, m *Model, opt optimizer.Interface) *Trainer {
 	t.Helper()
 	tr, err := NewTrainer(m, opt, nil)
 	if err != nil {
@@ -87,8 +87,8 @@ func fullRows(n, vocab int) (ids, mask [][]int32) {
 
 // sgd is plain gradient descent: its update is lr times the gradient, so
 // a wrongly scaled gradient shows (Adam would normalise it away).
-func sgd(lr float64) optimizers.Interface {
-	return optimizers.StochasticGradientDescent().WithDecay(false).WithLearningRate(lr).Done()
+func sgd(lr float64) optimizer.Interface {
+	return optimizer.StochasticGradientDescent().WithDecay(false).WithLearningRate(lr).Done()
 }
 
 // TestGradientAccumulation: one step over two micro-batches of 2 rows moves
@@ -192,6 +192,54 @@ func TestManyShapes(t *testing.T) {
 		}
 		if _, err := m.LogProbs(ids, mask, nil); err != nil {
 			t.Fatalf("log-probs on shape %d: %v", n, err)
+		}
+	}
+}
+
+// TestProgramsSeeNewWeights: programs compiled before an optimiser step
+// (the forward, the log-probs, a decoding step) compute with the weights
+// after it, as a fresh model holding those weights does; and consecutive
+// steps on one batch see each other's updates (the loss moves).
+func TestProgramsSeeNewWeights(t *testing.T) {
+	backend, _ := NewBackend("go")
+	cfg := tinyConfigs()["qwen2"]
+	m, _ := New(backend, cfg, RandomWeights(cfg, 3, 0.02))
+	ids, mask := paddedBatch(cfg.VocabSize)
+	run := func(m *Model) (logits [][][]float32, lp [][]float32, next [][]float32) {
+		var err error
+		if logits, err = m.Logits(ids, mask); err != nil {
+			t.Fatal(err)
+		}
+		if lp, err = m.LogProbs(ids, mask, nil); err != nil {
+			t.Fatal(err)
+		}
+		if next, err = m.Step(m.NewCache(len(ids), 32), ids, mask); err != nil {
+			t.Fatal(err)
+		}
+		return logits, lp, next
+	}
+	run(m) // compiles every program with the initial weights
+	tr := mustTrainer(t, m, sgd(0.5))
+	first, _ := tr.Step(NLLInputs(ids, mask, mask))
+	second, _ := tr.Step(NLLInputs(ids, mask, mask))
+	if first.Loss == second.Loss {
+		t.Errorf("the second step saw the first one's weights: loss %g both times", first.Loss)
+	}
+	w, _ := m.Weights()
+	fresh, _ := New(backend, cfg, w)
+	gotL, gotP, gotN := run(m)
+	wantL, wantP, wantN := run(fresh)
+	for r := range ids {
+		for j := range ids[r] {
+			if d := maxAbsDiff(gotL[r][j], wantL[r][j]); d > 1e-5 {
+				t.Fatalf("logits row %d position %d: stale by %g", r, j, d)
+			}
+		}
+		if d := maxAbsDiff(gotP[r], wantP[r]); d > 1e-5 {
+			t.Errorf("log-probs row %d: stale by %g", r, d)
+		}
+		if d := maxAbsDiff(gotN[r], wantN[r]); d > 1e-5 {
+			t.Errorf("decoding step row %d: stale by %g", r, d)
 		}
 	}
 }

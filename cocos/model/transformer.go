@@ -2,61 +2,52 @@ package model
 
 import (
 	"math"
-	"strconv"
 
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
-	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive // GoMLX graph code reads best unqualified
-	"github.com/gomlx/gomlx/pkg/core/shapes"
-	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/compute/dtypes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive // GoMLX graph code reads best unqualified
+	"github.com/gomlx/compute/shapes"
+	gm "github.com/gomlx/gomlx/ml/model"
 )
 
-// Variables live in the context under Hugging Face's names, dots as scopes:
-// model.layers.0.self_attn.q_proj.weight is scope model/layers/0/self_attn/
-// q_proj, variable weight. Loading and saving are then name-for-name.
+// Graph code walks scopes with At, not In: GoMLX's In refuses to enter a
+// sub-scope twice from one scope, and the decoder enters "model" once per
+// layer. Every weight sits at its HF path (see varPath).
 
-// param returns the graph node of the weight named by HF's dotted path.
-func param(ctx *context.Context, g *Graph, path ...string) *Node {
-	for _, p := range path[:len(path)-1] {
-		ctx = ctx.In(p)
+// param returns the graph node of the weight at path under s.
+func param(s *gm.Scope, g *Graph, path ...string) *Node {
+	for _, p := range path {
+		s = s.At("%s", p)
 	}
-	v := ctx.GetVariable(path[len(path)-1])
+	v := s.Store().GetVariable(s.Scope())
 	if v == nil {
-		panic("model: missing weight " + joinPath(path))
+		panic("model: missing weight " + s.Scope())
 	}
-	return v.ValueGraph(g)
-}
-
-func joinPath(path []string) string {
-	s := path[0]
-	for _, p := range path[1:] {
-		s += "." + p
-	}
-	return s
+	return v.NodeValue(g)
 }
 
 // Logits runs the full forward pass. ids and positions are [batch, seq]
 // int32; mask is [batch, seq] with 1 for real tokens and 0 for padding
 // (left or right). It returns [batch, seq, vocab] float32 logits.
-func Logits(ctx *context.Context, cfg Config, ids, positions, mask *Node) *Node {
-	return lmHead(ctx, cfg, Hidden(ctx, cfg, ids, positions, mask))
+func Logits(s *gm.Scope, cfg Config, ids, positions, mask *Node) *Node {
+	return lmHead(s, cfg, Hidden(s, cfg, ids, positions, mask))
 }
 
 // Hidden runs the decoder without the LM head: [batch, seq, hidden], the
 // final norm applied. Losses that read a few positions apply the head to
 // those only (see TokenLogProbs): at a 1,024-token vocabulary the head
 // costs as much as the rest of a tiny model.
-func Hidden(ctx *context.Context, cfg Config, ids, positions, mask *Node) *Node {
-	x, _ := forward(ctx, cfg, ids, positions, attentionMask(mask), nil)
+func Hidden(s *gm.Scope, cfg Config, ids, positions, mask *Node) *Node {
+	x, _ := forward(s, cfg, ids, positions, attentionMask(mask), nil)
 	return x
 }
 
 // lmHead maps hidden states [batch, seq, hidden] to logits [batch, seq, vocab].
-func lmHead(ctx *context.Context, cfg Config, x *Node) *Node {
+func lmHead(s *gm.Scope, cfg Config, x *Node) *Node {
 	head := []string{"lm_head", "weight"}
 	if cfg.TieWordEmbeddings {
 		head = []string{"model", "embed_tokens", "weight"}
 	}
-	return Einsum("bth,vh->btv", x, param(ctx, x.Graph(), head...))
+	return Einsum("bth,vh->btv", x, param(s, x.Graph(), head...))
 }
 
 // layerCache is one layer's keys and values, [batch, kv_heads, capacity,
@@ -74,9 +65,9 @@ type layerCache struct {
 // and values of this step are written into them and attention reads the
 // whole cache (or, local, this step's keys); the updated caches are
 // returned.
-func forward(ctx *context.Context, cfg Config, ids, positions, mask *Node, caches []*layerCache) (*Node, []*layerCache) {
+func forward(s *gm.Scope, cfg Config, ids, positions, mask *Node, caches []*layerCache) (*Node, []*layerCache) {
 	g := ids.Graph()
-	x := Gather(param(ctx, g, "model", "embed_tokens", "weight"), InsertAxes(ids, -1))
+	x := Gather(param(s, g, "model", "embed_tokens", "weight"), InsertAxes(ids, -1))
 	cos, sin := rotary(cfg, positions)
 	bias := maskBias(cfg, mask)
 	for i := range cfg.NumHiddenLayers {
@@ -84,12 +75,12 @@ func forward(ctx *context.Context, cfg Config, ids, positions, mask *Node, cache
 		if caches != nil {
 			c = caches[i]
 		}
-		x, c = decoderLayer(ctx.In("model").In("layers").In(strconv.Itoa(i)), cfg, x, cos, sin, bias, c)
+		x, c = decoderLayer(s.At("model").At("layers").At("%d", i), cfg, x, cos, sin, bias, c)
 		if caches != nil {
 			caches[i] = c
 		}
 	}
-	return rmsNorm(ctx.In("model").In("norm"), cfg, x), caches
+	return rmsNorm(s.At("model").At("norm"), cfg, x), caches
 }
 
 // rotary returns cos and sin of [batch, seq, head_dim] for each position,
@@ -151,42 +142,42 @@ func maskBias(cfg Config, mask *Node) *Node {
 	return BroadcastToDims(MulScalar(blocked, -math.MaxFloat32), d[0], nkv, cfg.NumAttentionHeads/nkv, d[2], d[3])
 }
 
-func decoderLayer(ctx *context.Context, cfg Config, x, cos, sin, bias *Node, c *layerCache) (*Node, *layerCache) {
-	h := rmsNorm(ctx.In("input_layernorm"), cfg, x)
-	a, c := attention(ctx.In("self_attn"), cfg, h, cos, sin, bias, c)
+func decoderLayer(s *gm.Scope, cfg Config, x, cos, sin, bias *Node, c *layerCache) (*Node, *layerCache) {
+	h := rmsNorm(s.At("input_layernorm"), cfg, x)
+	a, c := attention(s.At("self_attn"), cfg, h, cos, sin, bias, c)
 	x = Add(x, a)
-	h = rmsNorm(ctx.In("post_attention_layernorm"), cfg, x)
-	return Add(x, mlp(ctx.In("mlp"), cfg, h)), c
+	h = rmsNorm(s.At("post_attention_layernorm"), cfg, x)
+	return Add(x, mlp(s.At("mlp"), cfg, h)), c
 }
 
 // rmsNorm is transformers' LlamaRMSNorm: x / sqrt(mean(x²) + eps) * weight.
-func rmsNorm(ctx *context.Context, cfg Config, x *Node) *Node {
+func rmsNorm(s *gm.Scope, cfg Config, x *Node) *Node {
 	g := x.Graph()
 	variance := ReduceAndKeep(Square(x), ReduceMean, -1)
 	// 1/sqrt rather than Rsqrt: GoMLX v0.26 has no gradient for Rsqrt.
 	normed := Div(x, Sqrt(AddScalar(variance, cfg.Eps())))
-	return Mul(normed, InsertAxes(param(ctx, g, "weight"), 0, 0))
+	return Mul(normed, InsertAxes(param(s, g, "weight"), 0, 0))
 }
 
 // linear is x·Wᵀ (+ b) for a weight of [out, in], HF's nn.Linear layout.
-func linear(ctx *context.Context, x *Node, bias bool) *Node {
+func linear(s *gm.Scope, x *Node, bias bool) *Node {
 	g := x.Graph()
-	y := Einsum("bti,oi->bto", x, param(ctx, g, "weight"))
+	y := Einsum("bti,oi->bto", x, param(s, g, "weight"))
 	if bias {
-		y = Add(y, InsertAxes(param(ctx, g, "bias"), 0, 0))
+		y = Add(y, InsertAxes(param(s, g, "bias"), 0, 0))
 	}
 	return y
 }
 
-func attention(ctx *context.Context, cfg Config, x, cos, sin, bias *Node, c *layerCache) (*Node, *layerCache) {
+func attention(s *gm.Scope, cfg Config, x, cos, sin, bias *Node, c *layerCache) (*Node, *layerCache) {
 	b, t := x.Shape().Dimensions[0], x.Shape().Dimensions[1]
 	nh, nkv, hd := cfg.NumAttentionHeads, cfg.KVHeads(), cfg.HeadDim()
 	heads := func(y *Node, n int) *Node { // [b, t, n*hd] -> [b, n, t, hd]
 		return TransposeAllAxes(Reshape(y, b, t, n, hd), 0, 2, 1, 3)
 	}
-	q := applyRotary(heads(linear(ctx.In("q_proj"), x, cfg.QKVBias()), nh), cos, sin)
-	k := applyRotary(heads(linear(ctx.In("k_proj"), x, cfg.QKVBias()), nkv), cos, sin)
-	v := heads(linear(ctx.In("v_proj"), x, cfg.QKVBias()), nkv)
+	q := applyRotary(heads(linear(s.At("q_proj"), x, cfg.QKVBias()), nh), cos, sin)
+	k := applyRotary(heads(linear(s.At("k_proj"), x, cfg.QKVBias()), nkv), cos, sin)
+	v := heads(linear(s.At("v_proj"), x, cfg.QKVBias()), nkv)
 	// Grouped-query attention: query head h reads key/value head h/(nh/nkv).
 	group := nh / nkv
 	q = Reshape(q, b, nkv, group, t, hd)
@@ -201,7 +192,7 @@ func attention(ctx *context.Context, cfg Config, x, cos, sin, bias *Node, c *lay
 	out := Einsum("bkgqs,bksd->bkgqd", probs, v) // [b, nkv, group, t, hd]
 	out = Reshape(out, b, nh, t, hd)
 	out = Reshape(TransposeAllAxes(out, 0, 2, 1, 3), b, t, nh*hd)
-	return linear(ctx.In("o_proj"), out, false), c
+	return linear(s.At("o_proj"), out, false), c
 }
 
 // writeSlots writes update [b, h, t, d] into cache [b, h, capacity, d] at
@@ -219,8 +210,8 @@ func writeSlots(cache, update, start *Node) *Node {
 }
 
 // mlp is SwiGLU: down(silu(gate(x)) * up(x)).
-func mlp(ctx *context.Context, cfg Config, x *Node) *Node {
-	gate := linear(ctx.In("gate_proj"), x, false)
-	up := linear(ctx.In("up_proj"), x, false)
-	return linear(ctx.In("down_proj"), Mul(Mul(gate, Sigmoid(gate)), up), false)
+func mlp(s *gm.Scope, cfg Config, x *Node) *Node {
+	gate := linear(s.At("gate_proj"), x, false)
+	up := linear(s.At("up_proj"), x, false)
+	return linear(s.At("down_proj"), Mul(Mul(gate, Sigmoid(gate)), up), false)
 }

@@ -4,7 +4,7 @@ import (
 	"math"
 	"testing"
 
-	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive
 
 	"github.com/cocos-go/cocos/cocos/model"
 	"github.com/cocos-go/cocos/cocos/reward"

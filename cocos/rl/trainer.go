@@ -3,9 +3,9 @@ package rl
 import (
 	"fmt"
 
-	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive
-	"github.com/gomlx/gomlx/pkg/ml/context"
-	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive
+	gm "github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
 
 	"github.com/cocos-go/cocos/cocos/model"
 )
@@ -40,11 +40,11 @@ type RLOO struct {
 func NewRLOO(policy, ref *model.Model, cfg RLOOConfig) (*RLOO, error) {
 	cfg = cfg.Fill()
 	clip := cfg.Clip
-	loss := func(ctx *context.Context, mc model.Config, in []*Node) *Node {
-		lp, action := model.WeightedLogProbs(ctx, mc, in)
+	loss := func(s *gm.Scope, mc model.Config, in []*Node) *Node {
+		lp, action := model.WeightedLogProbs(s, mc, in)
 		return PolicyLoss(lp, action, in[model.NLLArgs], in[model.NLLArgs+1], clip)
 	}
-	tr, err := model.NewTrainer(policy, optimizers.Adam().LearningRate(cfg.LR).Done(), loss)
+	tr, err := model.NewTrainer(policy, optimizer.Adam().LearningRate(cfg.LR).Done(), loss)
 	if err != nil {
 		return nil, err
 	}

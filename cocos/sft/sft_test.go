@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
 
 	"github.com/cocos-go/cocos/cocos/model"
 	"github.com/cocos-go/cocos/cocos/prompt"
@@ -56,7 +56,7 @@ func TestSFTLearns(t *testing.T) {
 		}
 	}
 	m := tinytest.Model(t, tinytest.Config(tok.VocabSize(), 64, 2), 1, 0.02)
-	tr, err := model.NewTrainer(m, optimizers.Adam().LearningRate(3e-3).WeightDecay(0.1).Done(), nil)
+	tr, err := model.NewTrainer(m, optimizer.Adam().LearningRate(3e-3).WeightDecay(0.1).Done(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func TestPackedStepEqualsPadded(t *testing.T) {
 	tok, ts := suiteBoost(t, 20, 6, 300)
 	step := func(batch func([]Tokenized, int, int) ([][]int32, [][]int32, [][]int32)) (float32, map[string]model.Tensor, int) {
 		m := tinytest.Model(t, tinytest.Config(tok.VocabSize(), 32, 2), 3, 0.05)
-		tr, err := model.NewTrainer(m, optimizers.StochasticGradientDescent().WithDecay(false).WithLearningRate(1).Done(), nil)
+		tr, err := model.NewTrainer(m, optimizer.StochasticGradientDescent().WithDecay(false).WithLearningRate(1).Done(), nil)
 		if err != nil {
 			t.Fatal(err)
 		}

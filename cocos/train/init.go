@@ -3,7 +3,7 @@ package train
 import (
 	"fmt"
 
-	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/compute"
 
 	"github.com/cocos-go/cocos/cocos/model"
 	"github.com/cocos-go/cocos/cocos/prompt"
@@ -14,7 +14,7 @@ import (
 // InitModel makes a from-scratch model of a tiny preset: a byte-level BPE
 // of the preset's vocabulary trained on prompt.Corpus(tasks) and random weights (seed), written to dir as
 // a model directory (config.json, model.safetensors, tokenizer.json).
-func InitModel(backend backends.Backend, preset model.Preset, tasks []data.Task, seed uint64, dir string) (*model.Model, *tokenizer.Tokenizer, error) {
+func InitModel(backend compute.Backend, preset model.Preset, tasks []data.Task, seed uint64, dir string) (*model.Model, *tokenizer.Tokenizer, error) {
 	if preset.HFID != "" {
 		return nil, nil, fmt.Errorf("train: %s is a pre-trained model: download it (cocos generate --model %s) rather than initialising it", preset.Name, preset.HFID)
 	}

@@ -3,7 +3,7 @@ package train
 import (
 	"context"
 
-	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/compute"
 
 	"github.com/cocos-go/cocos/cocos/model"
 	"github.com/cocos-go/cocos/cocos/tokenizer"
@@ -11,7 +11,7 @@ import (
 
 // LoadModel opens a model directory (config.json, *.safetensors,
 // tokenizer.json) or a Hugging Face id (downloaded into the cache once).
-func LoadModel(ctx context.Context, backend backends.Backend, dirOrID string) (*model.Model, *tokenizer.Tokenizer, error) {
+func LoadModel(ctx context.Context, backend compute.Backend, dirOrID string) (*model.Model, *tokenizer.Tokenizer, error) {
 	local, err := (&model.Hub{}).Resolve(ctx, dirOrID)
 	if err != nil {
 		return nil, nil, err

@@ -4,10 +4,10 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
-	. "github.com/gomlx/gomlx/pkg/core/graph" //nolint:revive
-	gmlctx "github.com/gomlx/gomlx/pkg/ml/context"
-	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
+	"github.com/gomlx/compute/dtypes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive
+	gm "github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
 
 	"github.com/cocos-go/cocos/cocos/model"
 	"github.com/cocos-go/cocos/cocos/sft"
@@ -66,7 +66,7 @@ func (p *Preference) Run(ctx context.Context) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
-	tr, err := model.NewTrainer(p.Model, optimizers.Adam().LearningRate(cfg.LR).Done(), dpoLoss(cfg.Beta, cfg.SFTWeight))
+	tr, err := model.NewTrainer(p.Model, optimizer.Adam().LearningRate(cfg.LR).Done(), dpoLoss(cfg.Beta, cfg.SFTWeight))
 	if err != nil {
 		r.abort()
 		return Summary{}, err
@@ -148,9 +148,9 @@ func (p *Preference) inputs(chosen, rejected []sft.Tokenized, idx []int) ([]any,
 // being how much more the policy than the reference prefers chosen over
 // rejected (in summed completion log-probabilities): DPO's loss.
 func dpoLoss(beta, sftWeight float64) model.Loss {
-	return func(ctx *gmlctx.Context, cfg model.Config, in []*Node) *Node {
+	return func(s *gm.Scope, cfg model.Config, in []*Node) *Node {
 		seq := func(in []*Node) (sum, tokens *Node) {
-			lp, w := model.WeightedLogProbs(ctx, cfg, in)
+			lp, w := model.WeightedLogProbs(s, cfg, in)
 			return ReduceSum(Mul(lp, w), -1), ReduceAllSum(w)
 		}
 		n := model.NLLArgs // each side: its NLL inputs, then the reference's sums

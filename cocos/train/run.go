@@ -18,7 +18,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gomlx/gomlx/pkg/core/tensors"
 
 	"github.com/cocos-go/cocos/cocos/model"
 	"github.com/cocos-go/cocos/cocos/tokenizer"
@@ -193,13 +192,12 @@ func (r *run) restore(path string) error {
 	return nil
 }
 
-// variable reads a run counter from the model's context, or def.
+// variable reads a run counter from the model's store, or def.
 func (r *run) variable(name string, def any) float64 {
-	v := r.m.Ctx.GetVariableByScopeAndName(runScope, name)
-	if v == nil {
-		return toFloat(def)
+	if v := r.m.State(runScope + "/" + name); v != nil {
+		return toFloat(v)
 	}
-	return toFloat(v.MustValue().Value())
+	return toFloat(def)
 }
 
 func toFloat(x any) float64 {
@@ -212,17 +210,12 @@ func toFloat(x any) float64 {
 	panic(fmt.Sprintf("train: run counter of type %T", x))
 }
 
-// setVariables stores the run counters in the context, so the checkpoint
-// carries them with the weights.
+// setVariables stores the run counters in the model's store, so the
+// checkpoint carries them with the weights.
 func (r *run) setVariables() error {
-	ctx := r.m.Ctx.InAbsPath(runScope)
 	for name, val := range map[string]any{"seed": int64(r.cfg.Seed), "step": int64(r.step), "best": r.best,
 		"best_step": int64(r.bestAt), "window_sum": r.winSum, "window_n": int64(r.winN)} {
-		v := r.m.Ctx.GetVariableByScopeAndName(runScope, name)
-		if v == nil {
-			v = ctx.VariableWithValue(name, val).SetTrainable(false)
-		}
-		if err := v.SetValue(tensors.FromAnyValue(val)); err != nil {
+		if err := r.m.SetState(runScope+"/"+name, val); err != nil {
 			return fmt.Errorf("train: %w", err)
 		}
 	}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
 
 	"github.com/cocos-go/cocos/cocos/model"
 	"github.com/cocos-go/cocos/cocos/sft"
@@ -80,7 +80,7 @@ func (s *SFT) Run(ctx context.Context) (Summary, error) {
 	if err != nil {
 		return Summary{}, err
 	}
-	opt := optimizers.Adam().LearningRate(cfg.LR)
+	opt := optimizer.Adam().LearningRate(cfg.LR)
 	if cfg.WeightDecay > 0 {
 		opt = opt.WeightDecay(cfg.WeightDecay)
 	}

@@ -1,9 +1,9 @@
 // Builds the notebook tools at pinned versions: GoNB (the Go Jupyter kernel)
-// and goimports, which GoNB runs on every cell. `go install …@v0.11.1`
+// and goimports, which GoNB runs on every cell. `go install …@v0.11.5`
 // needs the proxy's version list; requiring the version here does not.
 module github.com/cocos-go/cocos/tools/gonb
 
-go 1.26.8
+go 1.27.3
 
 tool (
 	github.com/janpfeifer/gonb
@@ -17,7 +17,9 @@ require (
 	github.com/go-zeromq/goczmq/v4 v4.2.2 // indirect
 	github.com/go-zeromq/zmq4 v0.17.0 // indirect
 	github.com/gofrs/uuid v4.4.0+incompatible // indirect
-	github.com/janpfeifer/gonb v0.11.1 // indirect
+	github.com/gx-org/backend v0.3.0 // indirect
+	github.com/gx-org/gx v0.6.1 // indirect
+	github.com/janpfeifer/gonb v0.11.5 // indirect
 	github.com/janpfeifer/must v0.2.0 // indirect
 	github.com/mattn/go-colorable v0.1.14 // indirect
 	github.com/mattn/go-isatty v0.0.20 // indirect
