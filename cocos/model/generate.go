@@ -105,15 +105,19 @@ func (g *Generation) finish(tok Tokenizer, id int, cfg GenerateConfig, full bool
 
 // sample picks a token from logits: argmax at temperature 0, else from the
 // temperature-scaled distribution truncated to top-p. It returns the
-// token's log-prob under the distribution it was drawn from.
+// token's log-prob under the distribution it was drawn from. Only top-p
+// below 1 sorts the vocabulary: a sort per row and token was a sixth of a
+// benchmark run's CPU time (docs/BENCHMARKS.md).
 func sample(logits []float32, cfg GenerateConfig, r *rand.Rand) (int, float32) {
 	t := cfg.Temperature
 	if t <= 0 {
 		t = 1
 	}
-	maxv := math.Inf(-1)
-	for _, l := range logits {
-		maxv = math.Max(maxv, float64(l)/t)
+	best, maxv := 0, math.Inf(-1)
+	for i, l := range logits {
+		if v := float64(l) / t; v > maxv {
+			best, maxv = i, v
+		}
 	}
 	probs := make([]float64, len(logits))
 	var z float64
@@ -121,26 +125,43 @@ func sample(logits []float32, cfg GenerateConfig, r *rand.Rand) (int, float32) {
 		probs[i] = math.Exp(float64(l)/t - maxv)
 		z += probs[i]
 	}
+	if cfg.Temperature <= 0 {
+		return best, float32(math.Log(probs[best] / z))
+	}
+	support, mass := nucleus(probs, z, cfg.TopP)
+	u := r.Float64() * mass
+	last := best
+	for _, i := range support {
+		if probs[i] == 0 {
+			continue
+		}
+		if u -= probs[i]; u <= 0 {
+			return i, float32(math.Log(probs[i] / mass))
+		}
+		last = i
+	}
+	return last, float32(math.Log(probs[last] / mass))
+}
+
+// nucleus returns the tokens sampling draws from and their unnormalised
+// mass: every token at top-p 1, else the most probable ones (ties to the
+// lower id) until their share of z reaches topP.
+func nucleus(probs []float64, z, topP float64) ([]int, float64) {
 	order := make([]int, len(probs))
 	for i := range order {
 		order[i] = i
 	}
-	sort.SliceStable(order, func(a, b int) bool { return probs[order[a]] > probs[order[b]] })
-	if cfg.Temperature <= 0 {
-		best := order[0]
-		return best, float32(math.Log(probs[best] / z))
+	if topP >= 1 {
+		return order, z
 	}
+	sort.Slice(order, func(a, b int) bool {
+		pa, pb := probs[order[a]], probs[order[b]]
+		return pa > pb || (pa == pb && order[a] < order[b])
+	})
 	keep, mass := 0, 0.0
-	for keep < len(order) && (keep == 0 || mass/z < cfg.TopP) {
+	for keep < len(order) && (keep == 0 || mass/z < topP) {
 		mass += probs[order[keep]]
 		keep++
 	}
-	u := r.Float64() * mass
-	for _, i := range order[:keep] {
-		if u -= probs[i]; u <= 0 {
-			return i, float32(math.Log(probs[i] / mass))
-		}
-	}
-	i := order[keep-1]
-	return i, float32(math.Log(probs[i] / mass))
+	return order[:keep], mass
 }
