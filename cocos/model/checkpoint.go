@@ -105,7 +105,6 @@ func (m *Model) LoadCheckpoint(path string) error {
 	return nil
 }
 
-
 // v026Header opens the data file of a GoMLX v0.26 checkpoint: v0.28
 // writes "gomlx_checkpointss" there and, not finding it, reads v0.26's
 // gzip stream as raw numbers.

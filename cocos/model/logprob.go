@@ -2,8 +2,8 @@ package model
 
 import (
 	"github.com/gomlx/compute/dtypes"
-	. "github.com/gomlx/gomlx/core/graph" //nolint:revive
 	"github.com/gomlx/compute/shapes"
+	. "github.com/gomlx/gomlx/core/graph" //nolint:revive
 	gm "github.com/gomlx/gomlx/ml/model"
 )
 

@@ -18,7 +18,6 @@ import (
 	"strings"
 	"time"
 
-
 	"github.com/cocos-go/cocos/cocos/model"
 	"github.com/cocos-go/cocos/cocos/tokenizer"
 	"github.com/cocos-go/cocos/data/trajectory"
