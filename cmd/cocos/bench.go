@@ -8,6 +8,7 @@ import (
 	"runtime"
 
 	"github.com/cocos-go/cocos/cocos/model"
+	"github.com/cocos-go/cocos/cocos/rl"
 
 	"github.com/cocos-go/cocos/data"
 	"github.com/cocos-go/cocos/sandbox"
@@ -17,8 +18,11 @@ func runBench(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "model" {
 		return runBenchModel(args[1:])
 	}
+	if len(args) > 0 && args[0] == "rloo" {
+		return runBenchRLOO(args[1:])
+	}
 	if len(args) == 0 || args[0] != "sandbox" {
-		return fmt.Errorf("bench: name a benchmark: cocos bench sandbox | cocos bench model")
+		return fmt.Errorf("bench: name a benchmark: cocos bench sandbox | cocos bench model | cocos bench rloo")
 	}
 	fs := newFlags("bench sandbox", "bench sandbox [--data DIR] [--workers N]",
 		"Judges every MBPP canonical solution twice, through the sandbox and through a reference\nexecutor (one fresh python process per test), and prints tests/s and their ratio.")
@@ -51,14 +55,23 @@ func runBench(ctx context.Context, args []string) error {
 }
 
 func runBenchModel(args []string) error {
-	fs := newFlags("bench model", "bench model [--steps N] [--tools DIR]",
-		"Times one training step (forward, backward, AdamW) and greedy KV-cache generation of the tiny\n"+
-			"presets with GoMLX, and the same in PyTorch-CPU, in one run; the last line is the training-step\n"+
-			"time ratio (ours / PyTorch) of the ~20M-parameter preset.")
+	fs := newFlags("bench model", "bench model [--preset NAME --batch B --seq T --gen-batch N --gen-prompt P --gen-new M] [--device cpu|cuda] [--torch-dtype float32|bfloat16]",
+		"Times one training step (forward, backward, AdamW) and greedy KV-cache generation with GoMLX, and the same\n"+
+			"in PyTorch, in one run. Without --preset: the tiny presets on the CPU, the last line the training-step time\n"+
+			"ratio (ours / PyTorch) of the ~20M-parameter one. With --preset: that model at the shape given, random weights.")
 	steps := fs.Int("steps", 3, "timed training steps after one warm-up step")
 	tools := fs.String("tools", "tools", "the repository's tools directory (holds python/bench_model.py)")
 	python := fs.String("python", "/usr/bin/python3", "python with torch (Debian: python3-torch)")
 	backendName := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else go)")
+	preset := fs.String("preset", "", "one preset (e.g. qwen2.5-1.5b) instead of the tiny pair")
+	batch := fs.Int("batch", 8, "with --preset: training rows")
+	seq := fs.Int("seq", 128, "with --preset: training tokens per row")
+	genBatch := fs.Int("gen-batch", 8, "with --preset: generation rows")
+	genPrompt := fs.Int("gen-prompt", 32, "with --preset: prompt tokens per row")
+	genNew := fs.Int("gen-new", 64, "with --preset: new tokens per row")
+	device := fs.String("device", "cpu", "PyTorch's device: cpu or cuda")
+	torchDType := fs.String("torch-dtype", "float32", "PyTorch's dtype: float32 or bfloat16")
+	impl := fs.String("torch-impl", "reference", "PyTorch side: reference (tools/python/bench_model.py's own model) or transformers (HF's, needs the package)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -70,12 +83,17 @@ func runBenchModel(args []string) error {
 	if backend.String() == "go" {
 		kernels = ", kernels " + model.Kernels()
 	}
-	fmt.Printf("cocos bench model: backend %s%s, %d CPUs\n", backend.Name(), kernels, runtime.NumCPU())
+	fmt.Printf("cocos bench model: backend %s%s, %d CPUs; PyTorch on %s in %s (%s)\n", backend.Name(), kernels, runtime.NumCPU(), *device, *torchDType, *impl)
+	shapes := []model.BenchShape{
+		{Preset: "tiny", Batch: 16, Seq: 64, GenBatch: 8, GenPrompt: 32, GenNew: 64},
+		{Preset: "tiny-20m", Batch: 8, Seq: 128, GenBatch: 8, GenPrompt: 32, GenNew: 64},
+	}
+	if *preset != "" {
+		shapes = []model.BenchShape{{Preset: *preset, Batch: *batch, Seq: *seq, GenBatch: *genBatch, GenPrompt: *genPrompt, GenNew: *genNew}}
+	}
 	var last model.BenchResult
-	for _, shape := range []model.BenchShape{
-		{Preset: "tiny", Batch: 16, Seq: 64, Steps: *steps, GenBatch: 8, GenPrompt: 32, GenNew: 64},
-		{Preset: "tiny-20m", Batch: 8, Seq: 128, Steps: *steps, GenBatch: 8, GenPrompt: 32, GenNew: 64},
-	} {
+	for _, shape := range shapes {
+		shape.Steps, shape.Device, shape.TorchDType, shape.TorchImpl = *steps, *device, *torchDType, *impl
 		p, err := model.FindPreset(shape.Preset)
 		if err != nil {
 			return err
@@ -90,4 +108,44 @@ func runBenchModel(args []string) error {
 	}
 	fmt.Printf("ratio: %.2f\n", last.TrainMS/last.TorchTrainMS)
 	return nil
+}
+
+func runBenchRLOO(args []string) error {
+	fs := newFlags("bench rloo", "bench rloo [--preset NAME] [--prompts 128 --samples 2 --turns 2 --prompt-len 256 --new-tokens 512]",
+		"Times one CoCoS RLOO step at the paper's batch on synthetic data (random prompts, feedback and rewards;\n"+
+			"no stop string, so every turn samples --new-tokens): the rollouts of every turn with the KV cache, then the\n"+
+			"policy and reference log-probs and the update. Random weights. GPU memory is read outside (nvidia-smi).")
+	preset := fs.String("preset", "qwen2.5-1.5b", "model preset")
+	prompts := fs.Int("prompts", 64, "prompts per step (the paper: 128 trajectories = 64 prompts x 2 samples)")
+	samples := fs.Int("samples", 2, "samples per prompt (RLOO's k)")
+	turns := fs.Int("turns", 2, "turns per trajectory")
+	promptLen := fs.Int("prompt-len", 256, "prompt tokens")
+	newTokens := fs.Int("new-tokens", 512, "tokens sampled per turn (the paper's cap)")
+	feedback := fs.Int("feedback", 64, "feedback and instruction tokens between turns")
+	micro := fs.Int("micro-batch", 0, "rollouts per gradient micro-batch (0: all at once)")
+	backendName := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else go)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	backend, err := model.NewBackend(*backendName)
+	if err != nil {
+		return err
+	}
+	p, err := model.FindPreset(*preset)
+	if err != nil {
+		return err
+	}
+	w := model.RandomWeights(p.Config, 1, 0.02)
+	policy, err := model.New(backend, p.Config, w)
+	if err != nil {
+		return err
+	}
+	ref, err := model.New(backend, p.Config, w)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("cocos bench rloo: %s (%.2fM params), backend %s\n", *preset, float64(p.Config.NumParams())/1e6, backend.Name())
+	_, err = rl.Bench(policy, ref, rl.BenchShape{Prompts: *prompts, K: *samples, Turns: *turns, PromptLen: *promptLen,
+		NewTokens: *newTokens, FeedbackLen: *feedback, MicroBatch: *micro, Seed: 1}, os.Stdout)
+	return err
 }

@@ -12,10 +12,12 @@ import (
 )
 
 // pjrtPins are the plugin versions cocos installs: the XLA CPU plugin
-// release go-xla v0.1.4 defaults to, and the JAX release whose CUDA PJRT
-// wheels (and the NVIDIA library wheels they depend on) go-xla's installer
-// fetches from PyPI, checking their sha256.
-var pjrtPins = map[string]string{"cpu": "v0.83.3", "cuda12": "0.7.2", "cuda13": "0.7.2"}
+// release go-xla v0.4.13 defaults to (its PJRT headers are XLA v0.114's),
+// and the JAX release whose CUDA PJRT wheels (and the NVIDIA library wheels
+// they depend on) go-xla's installer fetches from PyPI, checking their
+// sha256. The CUDA pin is not verified here (no PyPI, no GPU: see
+// docs/model.md); --version overrides it.
+var pjrtPins = map[string]string{"cpu": "v0.114.0", "cuda12": "0.9.0", "cuda13": "0.9.0"}
 
 func runPJRT(_ context.Context, args []string) error {
 	if len(args) == 0 || args[0] != "install" {

@@ -18,6 +18,10 @@ type BenchShape struct {
 	Preset                      string
 	Batch, Seq, Steps           int // training step: batch × seq tokens, timed over Steps after a warm-up
 	GenBatch, GenPrompt, GenNew int // greedy generation with the KV cache
+	// The PyTorch side: Device "cpu" or "cuda", TorchDType "float32" or
+	// "bfloat16", TorchImpl "reference" (bench_model.py's own model) or
+	// "transformers" (Hugging Face's). Empty: cpu, float32, reference.
+	Device, TorchDType, TorchImpl string
 }
 
 // BenchResult holds one preset's figures, ours and PyTorch's.
@@ -99,6 +103,11 @@ func torchBench(cfg Config, shape BenchShape, python, toolsDir string, res *Benc
 	args := []string{filepath.Join(toolsDir, "python", "bench_model.py"), cfgPath}
 	for _, v := range []int{shape.Batch, shape.Seq, shape.Steps, shape.GenBatch, shape.GenPrompt, shape.GenNew} {
 		args = append(args, fmt.Sprint(v))
+	}
+	for flag, v := range map[string]string{"--device": shape.Device, "--dtype": shape.TorchDType, "--impl": shape.TorchImpl} {
+		if v != "" {
+			args = append(args, flag, v)
+		}
 	}
 	out, err := exec.Command(python, args...).Output()
 	if err != nil {

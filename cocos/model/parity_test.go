@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gomlx/compute"
+
 	"github.com/cocos-go/cocos/internal/sharedtest"
 )
 
@@ -48,6 +50,18 @@ func paddedBatch(vocab int) (ids, mask [][]int32) {
 		ids, mask = append(ids, row), append(mask, m)
 	}
 	return ids, mask
+}
+
+// The parity tests run on the Go backend, or on COCOS_TEST_BACKEND (e.g.
+// xla:cuda: scripts/gpu-check.sh), with PyTorch from COCOS_PYTHON and the
+// reference under COCOS_TOOLS when a prebuilt test binary runs elsewhere.
+func parityBackend() (compute.Backend, error) { return NewBackend(envOr("COCOS_TEST_BACKEND", "go")) }
+
+func envOr(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
 }
 
 // referenceLogits runs tools/python/hf_reference.py (PyTorch) on a saved model.
@@ -90,7 +104,7 @@ func maxDiff(a, b [][][]float32, mask [][]int32) (float64, float64) {
 // independent PyTorch implementation within 1e-4, for each architecture,
 // and survives a save/load round trip through safetensors.
 func TestParityForward(t *testing.T) {
-	backend, err := NewBackend("go")
+	backend, err := parityBackend()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +147,7 @@ func TestParityForward(t *testing.T) {
 // TestParityLogProbs: per-token log-probs and a continuation's summed
 // log-prob match log-softmax computed in float64 from PyTorch's logits.
 func TestParityLogProbs(t *testing.T) {
-	backend, err := NewBackend("go")
+	backend, err := parityBackend()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -191,7 +205,7 @@ func logSumExp(xs []float32) float64 {
 // TestParityBF16AndShards: bf16 weights, and weights split over shards with
 // an index, load to the same model the PyTorch reference computes.
 func TestParityBF16AndShards(t *testing.T) {
-	backend, _ := NewBackend("go")
+	backend, _ := parityBackend()
 	cfg := tinyConfigs()["llama3"]
 	m, err := New(backend, cfg, RandomWeights(cfg, 3, 0.2))
 	if err != nil {
@@ -269,7 +283,7 @@ func TestConfigErrors(t *testing.T) {
 			t.Errorf("want an error about %s, got %v", c.want, err)
 		}
 	}
-	backend, _ := NewBackend("go")
+	backend, _ := parityBackend()
 	ws := RandomWeights(good, 1, 0)
 	delete(ws, "model.norm.weight")
 	if _, err := New(backend, good, ws); err == nil || !strings.Contains(err.Error(), "model.norm.weight") {
@@ -320,7 +334,7 @@ func TestSharedConfigs(t *testing.T) {
 // give the full forward's logits at the prompt's last position and every
 // decoded one, for left-padded rows.
 func TestParityKVCache(t *testing.T) {
-	backend, _ := NewBackend("go")
+	backend, _ := parityBackend()
 	for name, cfg := range tinyConfigs() {
 		t.Run(name, func(t *testing.T) {
 			m, err := New(backend, cfg, RandomWeights(cfg, 5, 0.2))
@@ -405,7 +419,7 @@ func packedBatch(vocab int) (ids, mask, loss [][]int32) {
 // (segment masks, positions per segment, the head applied at the selected
 // positions only, our dot gradients).
 func TestParityPackedGradient(t *testing.T) {
-	backend, _ := NewBackend("go")
+	backend, _ := parityBackend()
 	for _, name := range []string{"qwen2", "deepseek"} {
 		cfg := tinyConfigs()[name]
 		t.Run(name, func(t *testing.T) {
@@ -469,12 +483,16 @@ func referenceGradients(t *testing.T, dir string, ids, mask, loss [][]int32, nam
 // saved in dir with the request req and returns its output file.
 func runReference(t *testing.T, dir string, req map[string]any) []byte {
 	t.Helper()
-	_, file, _, _ := runtime.Caller(0)
-	script := filepath.Join(filepath.Dir(file), "..", "..", "tools", "python", "hf_reference.py")
+	tools := os.Getenv("COCOS_TOOLS")
+	if tools == "" {
+		_, file, _, _ := runtime.Caller(0)
+		tools = filepath.Join(filepath.Dir(file), "..", "..", "tools")
+	}
+	script := filepath.Join(tools, "python", "hf_reference.py")
 	in, out := filepath.Join(dir, "request.json"), filepath.Join(dir, "reference.bin")
 	b, _ := json.Marshal(req)
 	os.WriteFile(in, b, 0o644)
-	if msg, err := exec.Command("/usr/bin/python3", script, dir, in, out).CombinedOutput(); err != nil {
+	if msg, err := exec.Command(envOr("COCOS_PYTHON", "/usr/bin/python3"), script, dir, in, out).CombinedOutput(); err != nil {
 		t.Fatalf("PyTorch reference: %v\n%s", err, msg)
 	}
 	raw, err := os.ReadFile(out)

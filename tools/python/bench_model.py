@@ -2,7 +2,11 @@
 lengths as the Go side, timed the same way. Written independently of cocos.
 
 Usage: python3 bench_model.py CONFIG.json BATCH SEQ STEPS GEN_BATCH PROMPT NEW
+                              [--device cpu|cuda] [--dtype float32|bfloat16]
+                              [--impl reference|transformers]
 Prints JSON: {"train_ms": mean ms per AdamW step, "gen_tokens_per_s": ...}.
+--impl transformers times Hugging Face's own model class (random init from
+the same config) instead of the model written here.
 """
 import json
 import math
@@ -16,7 +20,7 @@ torch.manual_seed(0)
 # threads over pthread OpenBLAS made the tiny step 3x slower (502 vs 165 ms).
 
 
-def build(cfg):
+def build(cfg, device, dtype):
     h, nh = cfg["hidden_size"], cfg["num_attention_heads"]
     nkv = cfg.get("num_key_value_heads") or nh
     hd = cfg.get("head_dim") or h // nh
@@ -30,8 +34,7 @@ def build(cfg):
                   p + "gate": torch.randn(cfg["intermediate_size"], h) * 0.02,
                   p + "up": torch.randn(cfg["intermediate_size"], h) * 0.02,
                   p + "down": torch.randn(h, cfg["intermediate_size"]) * 0.02})
-    for v in W.values():
-        v.requires_grad_(True)
+    W = {k: v.to(device=device, dtype=dtype).requires_grad_(True) for k, v in W.items()}
     return W, nh, nkv, hd
 
 
@@ -48,10 +51,11 @@ def forward(cfg, W, nh, nkv, hd, ids, start, cache):
     """Runs ids [b, t] at positions start..start+t; cache: list of (k, v) or None."""
     b, t = ids.shape
     eps = cfg.get("rms_norm_eps", 1e-6)
-    inv = 1.0 / (cfg.get("rope_theta", 10000.0) ** (torch.arange(0, hd, 2).float() / hd))
-    pos = torch.arange(start, start + t).float()
+    dev, dt = ids.device, W["embed"].dtype
+    inv = 1.0 / (cfg.get("rope_theta", 10000.0) ** (torch.arange(0, hd, 2, device=dev).float() / hd))
+    pos = torch.arange(start, start + t, device=dev).float()
     emb = torch.cat([pos[:, None] * inv[None]] * 2, dim=-1)
-    cos, sin = emb.cos(), emb.sin()
+    cos, sin = emb.cos().to(dt), emb.sin().to(dt)
     x = W["embed"][ids]
     new_cache = []
     for i in range(cfg["num_hidden_layers"]):
@@ -68,7 +72,7 @@ def forward(cfg, W, nh, nkv, hd, ids, start, cache):
         kk, vv = k.repeat_interleave(nh // nkv, 1), v.repeat_interleave(nh // nkv, 1)
         s = (q @ kk.transpose(2, 3)) / math.sqrt(hd)
         L = kk.shape[2]
-        causal = torch.ones(t, L, dtype=torch.bool).tril(L - t)
+        causal = torch.ones(t, L, dtype=torch.bool, device=dev).tril(L - t)
         s = s.masked_fill(~causal, torch.finfo(s.dtype).min)
         a = (torch.softmax(s, -1) @ vv).transpose(1, 2).reshape(b, t, nh * hd)
         x = x + a @ W[p + "o"].T
@@ -79,32 +83,82 @@ def forward(cfg, W, nh, nkv, hd, ids, start, cache):
     return x @ W["embed"].T, new_cache
 
 
-def main():
-    cfg = json.load(open(sys.argv[1]))
-    batch, seq, steps, gb, prompt, new = map(int, sys.argv[2:8])
-    W, nh, nkv, hd = build(cfg)
+def sync(device):
+    if device == "cuda":
+        torch.cuda.synchronize()
+
+
+def reference(cfg, batch, seq, steps, gb, prompt, new, device, dtype):
+    """Times the model written above: returns (train step seconds, generation seconds)."""
+    W, nh, nkv, hd = build(cfg, device, dtype)
     opt = torch.optim.AdamW(W.values(), lr=2e-5, weight_decay=0.1)
-    ids = torch.randint(0, cfg["vocab_size"], (batch, seq))
+    ids = torch.randint(0, cfg["vocab_size"], (batch, seq), device=device)
     times = []
     for s in range(steps + 1):
+        sync(device)
         t0 = time.perf_counter()
         logits, _ = forward(cfg, W, nh, nkv, hd, ids, 0, None)
-        loss = torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]), ids[:, 1:].reshape(-1))
+        loss = torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]).float(), ids[:, 1:].reshape(-1))
         opt.zero_grad()
         loss.backward()
         opt.step()
+        sync(device)
         if s > 0:  # the first step is warm-up
             times.append(time.perf_counter() - t0)
     with torch.no_grad():
-        p = torch.randint(0, cfg["vocab_size"], (gb, prompt))
+        p = torch.randint(0, cfg["vocab_size"], (gb, prompt), device=device)
+        sync(device)
         t0 = time.perf_counter()
         logits, cache = forward(cfg, W, nh, nkv, hd, p, 0, [None] * cfg["num_hidden_layers"])
         tok = logits[:, -1].argmax(-1, keepdim=True)
         for i in range(new - 1):
             logits, cache = forward(cfg, W, nh, nkv, hd, tok, prompt + i, cache)
             tok = logits[:, -1].argmax(-1, keepdim=True)
+        sync(device)
         gen = time.perf_counter() - t0
-    print(json.dumps({"train_ms": 1000 * sum(times) / len(times), "gen_tokens_per_s": gb * new / gen,
+    return sum(times) / len(times), gen
+
+
+def hf(cfg, batch, seq, steps, gb, prompt, new, device, dtype):
+    """Times Hugging Face's model class at the same config, random weights."""
+    import transformers
+
+    conf = transformers.AutoConfig.for_model(cfg["model_type"], **{k: v for k, v in cfg.items() if k != "model_type"})
+    model = transformers.AutoModelForCausalLM.from_config(conf, torch_dtype=dtype).to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=2e-5, weight_decay=0.1)
+    ids = torch.randint(0, cfg["vocab_size"], (batch, seq), device=device)
+    times = []
+    for s in range(steps + 1):
+        sync(device)
+        t0 = time.perf_counter()
+        loss = model(input_ids=ids, labels=ids).loss
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        sync(device)
+        if s > 0:
+            times.append(time.perf_counter() - t0)
+    model.eval()
+    p = torch.randint(0, cfg["vocab_size"], (gb, prompt), device=device)
+    with torch.no_grad():
+        model.generate(p, max_new_tokens=2, do_sample=False, pad_token_id=0)  # warm-up
+        sync(device)
+        t0 = time.perf_counter()
+        model.generate(p, max_new_tokens=new, min_new_tokens=new, do_sample=False, pad_token_id=0)
+        sync(device)
+        gen = time.perf_counter() - t0
+    return sum(times) / len(times), gen
+
+
+def main():
+    cfg = json.load(open(sys.argv[1]))
+    batch, seq, steps, gb, prompt, new = map(int, sys.argv[2:8])
+    opts = dict(zip(sys.argv[8::2], sys.argv[9::2]))
+    device = opts.get("--device", "cpu")
+    dtype = {"float32": torch.float32, "bfloat16": torch.bfloat16}[opts.get("--dtype", "float32")]
+    run = {"reference": reference, "transformers": hf}[opts.get("--impl", "reference")]
+    train, gen = run(cfg, batch, seq, steps, gb, prompt, new, device, dtype)
+    print(json.dumps({"train_ms": 1000 * train, "gen_tokens_per_s": gb * new / gen,
                       "threads": torch.get_num_threads()}))
 
 
