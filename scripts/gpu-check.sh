@@ -5,7 +5,7 @@
 #   scripts/gpu-check.sh build        here, with Go: the binaries it runs, into build/gpu
 #                                     (the GPU machine has no Go and no network)
 #   scripts/gpu-check.sh run [OUT]    on the GPU machine, from the repository root, with
-#                                     build/gpu carried along; writes OUT/summary.md
+#                                     build/gpu/binaries.tar.xz carried along; writes OUT/summary.md
 #                                     (default $OUT or build/gpu-check) and a log per part
 #
 # Each part has a time limit; together they stay under 7.5 minutes, so a
@@ -28,15 +28,26 @@ if [ "${1:-}" = "build" ]; then
   go test -c -ldflags='-s -w' -o "$bin/model.test" ./cocos/model
   # The oldest glibc the binaries accept (the GPU image's must be as new).
   glibc=$(objdump -T "$bin/cocos" "$bin/model.test" 2>/dev/null | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -1)
-  echo "gpu-check: built $(ls "$bin" | tr '\n' ' ')in $bin (needs ${glibc:-an unknown glibc})"
+  # What travels: the two binaries xz-compressed (72 MB raw, over the 64 MiB a run carries).
+  tar -C "$bin" -cJf "$bin/binaries.tar.xz" cocos model.test
+  echo "gpu-check: built cocos and model.test in $bin (needs ${glibc:-an unknown glibc});" \
+    "carry build/gpu/binaries.tar.xz ($(du -m "$bin/binaries.tar.xz" | cut -f1) MB)"
   exit 0
 fi
 [ "${1:-}" = "run" ] || { echo "usage: scripts/gpu-check.sh build | run [OUT]" >&2; exit 2; }
 out=${2:-${OUT:-$root/build/gpu-check}}
 out=$(mkdir -p "$out" && cd "$out" && pwd)
 summary="$out/summary.md"
-[ -x "$bin/cocos" ] && [ -x "$bin/model.test" ] || { echo "gpu-check: run 'scripts/gpu-check.sh build' first" >&2; exit 2; }
-py=${COCOS_PYTHON:-$(command -v python3)}
+if [ ! -x "$bin/cocos" ] || [ ! -x "$bin/model.test" ]; then
+  [ -f "$bin/binaries.tar.xz" ] || { echo "gpu-check: run 'scripts/gpu-check.sh build' first" >&2; exit 2; }
+  tar -C "$bin" -xJf "$bin/binaries.tar.xz"
+fi
+# The first python that has torch: $COCOS_PYTHON, python3, Debian's.
+py=""
+for c in ${COCOS_PYTHON:-} python3 /usr/bin/python3; do
+  if "$c" -c 'import torch' 2>/dev/null; then py=$(command -v "$c"); break; fi
+done
+[ -n "$py" ] || { echo "gpu-check: no python with torch (set COCOS_PYTHON)" >&2; exit 2; }
 note() { echo "$*" | tee -a "$summary"; }
 started=$SECONDS
 
@@ -90,7 +101,7 @@ watch_mem() { [ $gpu = 1 ] && nvidia-smi --query-gpu=memory.used --format=csv,no
 peak_mem() { [ -s "$out/$1.mem" ] && note "  peak GPU memory: $(sort -n "$out/$1.mem" | tail -1) MiB (whole GPU, sampled every 200 ms)"; }
 
 note ""
-note "## Parity with PyTorch (f32, every TestParity* test; tolerance 1e-4 on logits and gradients)"
+note "## Parity with PyTorch: every TestParity* test (f32: 1e-4 on logits and gradients; bf16: TestParityBF16Compute, 3% of the largest logit)"
 (cd cocos/model && part parity 75 env COCOS_TEST_BACKEND="$GOMLX_BACKEND" COCOS_TOOLS="$root/tools" COCOS_PYTHON="$py" \
   "$bin/model.test" -test.run 'TestParity' -test.v -test.count=1)
 grep -E '^(--- |ok|FAIL|PASS)|max \|' "$out/parity.log" | sed 's/^/    /' | tee -a "$summary"
@@ -99,24 +110,25 @@ impl=transformers
 "$py" -c 'import transformers' 2>/dev/null || impl=reference
 for dt in bfloat16 float32; do
   note ""
-  note "## cocos bench model, $preset: ours in f32 on $GOMLX_BACKEND, PyTorch ($impl) in $dt on $device"
+  note "## cocos bench model, $preset, both sides in $dt: ours on $GOMLX_BACKEND, PyTorch ($impl) on $device"
   watch_mem "bench-$dt"; pid=$!
   limit=90; [ $dt = float32 ] && limit=75
   part "bench-$dt" $limit "$bin/cocos" bench model --preset "$preset" "${bench[@]}" --device "$device" \
-    --torch-dtype "$dt" --torch-impl "$impl" --python "$py" --tools tools
+    --dtype "$dt" --torch-dtype "$dt" --torch-impl "$impl" --python "$py" --tools tools
   kill $pid 2>/dev/null; peak_mem "bench-$dt"
   grep -E 'train step|ratio' "$out/bench-$dt.log" | sed 's/^/    /' | tee -a "$summary"
 done
 
 note ""
-note "## One CoCoS RLOO step at the paper's batch (${rloo[*]})"
+note "## One CoCoS RLOO step at the paper's batch in bf16 (${rloo[*]})"
 watch_mem rloo; pid=$!
-part rloo 110 "$bin/cocos" bench rloo --preset "$preset" "${rloo[@]}"
+part rloo 110 "$bin/cocos" bench rloo --preset "$preset" --dtype bfloat16 "${rloo[@]}"
 kill $pid 2>/dev/null; peak_mem rloo
 grep -E '^rloo step' "$out/rloo.log" | sed 's/^/    /' | tee -a "$summary"
 
 note ""
 note "## The embedded demo on $GOMLX_BACKEND"
+rm -rf "$out/demo"
 part demo 90 "$bin/cocos" demo --dir "$out/demo" "${demo[@]}"
 tail -25 "$out/demo.log" | sed 's/^/    /' >>"$summary"
 

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"runtime"
 
+	"github.com/gomlx/compute/dtypes"
+
 	"github.com/cocos-go/cocos/cocos/model"
 	"github.com/cocos-go/cocos/cocos/rl"
 
@@ -70,6 +72,7 @@ func runBenchModel(args []string) error {
 	genPrompt := fs.Int("gen-prompt", 32, "with --preset: prompt tokens per row")
 	genNew := fs.Int("gen-new", 64, "with --preset: new tokens per row")
 	device := fs.String("device", "cpu", "PyTorch's device: cpu or cuda")
+	dtype := fs.String("dtype", "float32", "our compute dtype: float32 or bfloat16 (mixed precision, f32 weights)")
 	torchDType := fs.String("torch-dtype", "float32", "PyTorch's dtype: float32 or bfloat16")
 	impl := fs.String("torch-impl", "reference", "PyTorch side: reference (tools/python/bench_model.py's own model) or transformers (HF's, needs the package)")
 	if err := parseFlags(fs, args); err != nil {
@@ -83,7 +86,11 @@ func runBenchModel(args []string) error {
 	if backend.String() == "go" {
 		kernels = ", kernels " + model.Kernels()
 	}
-	fmt.Printf("cocos bench model: backend %s%s, %d CPUs; PyTorch on %s in %s (%s)\n", backend.Name(), kernels, runtime.NumCPU(), *device, *torchDType, *impl)
+	dt, err := parseDType(*dtype)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("cocos bench model: backend %s%s, %d CPUs, ours in %s; PyTorch on %s in %s (%s)\n", backend.Name(), kernels, runtime.NumCPU(), *dtype, *device, *torchDType, *impl)
 	shapes := []model.BenchShape{
 		{Preset: "tiny", Batch: 16, Seq: 64, GenBatch: 8, GenPrompt: 32, GenNew: 64},
 		{Preset: "tiny-20m", Batch: 8, Seq: 128, GenBatch: 8, GenPrompt: 32, GenNew: 64},
@@ -99,6 +106,9 @@ func runBenchModel(args []string) error {
 			return err
 		}
 		m, err := model.New(backend, p.Config, model.RandomWeights(p.Config, 1, 0.02))
+		if err == nil {
+			err = m.SetDType(dt)
+		}
 		if err != nil {
 			return err
 		}
@@ -123,6 +133,7 @@ func runBenchRLOO(args []string) error {
 	newTokens := fs.Int("new-tokens", 512, "tokens sampled per turn (the paper's cap)")
 	feedback := fs.Int("feedback", 64, "feedback and instruction tokens between turns")
 	micro := fs.Int("micro-batch", 0, "rollouts per gradient micro-batch (0: all at once)")
+	dtype := fs.String("dtype", "float32", "compute dtype: float32 or bfloat16 (mixed precision, f32 weights)")
 	backendName := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else go)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -135,17 +146,34 @@ func runBenchRLOO(args []string) error {
 	if err != nil {
 		return err
 	}
+	dt, err := parseDType(*dtype)
+	if err != nil {
+		return err
+	}
 	w := model.RandomWeights(p.Config, 1, 0.02)
-	policy, err := model.New(backend, p.Config, w)
-	if err != nil {
-		return err
+	var pair [2]*model.Model
+	for i := range pair {
+		if pair[i], err = model.New(backend, p.Config, w); err == nil {
+			err = pair[i].SetDType(dt)
+		}
+		if err != nil {
+			return err
+		}
 	}
-	ref, err := model.New(backend, p.Config, w)
-	if err != nil {
-		return err
-	}
-	fmt.Printf("cocos bench rloo: %s (%.2fM params), backend %s\n", *preset, float64(p.Config.NumParams())/1e6, backend.Name())
+	policy, ref := pair[0], pair[1]
+	fmt.Printf("cocos bench rloo: %s (%.2fM params) in %s, backend %s\n", *preset, float64(p.Config.NumParams())/1e6, *dtype, backend.Name())
 	_, err = rl.Bench(policy, ref, rl.BenchShape{Prompts: *prompts, K: *samples, Turns: *turns, PromptLen: *promptLen,
 		NewTokens: *newTokens, FeedbackLen: *feedback, MicroBatch: *micro, Seed: 1}, os.Stdout)
 	return err
+}
+
+// parseDType reads a --dtype flag.
+func parseDType(name string) (dtypes.DType, error) {
+	switch name {
+	case "float32", "f32":
+		return dtypes.Float32, nil
+	case "bfloat16", "bf16":
+		return dtypes.BFloat16, nil
+	}
+	return dtypes.InvalidDType, fmt.Errorf("--dtype is float32 or bfloat16, not %q", name)
 }

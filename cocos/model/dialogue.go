@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 
-	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/tensors"
 )
@@ -165,14 +164,19 @@ func (c *KVCache) grow(capacity int) error {
 	}
 	for i, kv := range c.kv {
 		d := kv.Shape().Dimensions // [batch, heads, capacity, head_dim]
-		bigger := tensors.FromShape(shapes.Make(dtypes.Float32, d[0], d[1], capacity, d[3]))
-		err := tensors.ConstFlatData(kv, func(old []float32) {
-			tensors.MustMutableFlatData(bigger, func(flat []float32) {
+		bigger := tensors.FromShape(shapes.Make(kv.DType(), d[0], d[1], capacity, d[3]))
+		row := d[3] * kv.DType().Size() // bytes of one slot
+		var inner error
+		err := kv.ConstBytes(func(old []byte) {
+			inner = bigger.MutableBytes(func(flat []byte) {
 				for r := range d[0] * d[1] { // one (row, head) block of slots at a time
-					copy(flat[r*capacity*d[3]:], old[r*c.Capacity*d[3]:(r+1)*c.Capacity*d[3]])
+					copy(flat[r*capacity*row:], old[r*c.Capacity*row:(r+1)*c.Capacity*row])
 				}
 			})
 		})
+		if err == nil {
+			err = inner
+		}
 		if err != nil {
 			return fmt.Errorf("model: grow KV cache: %w", err)
 		}

@@ -13,8 +13,8 @@ import (
 // KVCache holds a batch's keys and values for incremental decoding,
 // pre-allocated at a fixed capacity so that every step has the same shapes
 // (XLA compiles one program per shape). It takes
-// 2 × layers × batch × kv_heads × capacity × head_dim × 4 bytes (f32):
-// see CacheBytes.
+// 2 × layers × batch × kv_heads × capacity × head_dim × 4 bytes in f32
+// (2 in bf16): see CacheBytes.
 type KVCache struct {
 	Batch, Capacity int
 	Len             int       // slots written so far (the same for every row)
@@ -34,7 +34,7 @@ func (m *Model) NewCache(batch, capacity int) *KVCache {
 	for i := range c.KeyMask {
 		c.KeyMask[i] = make([]int32, capacity)
 	}
-	shape := shapes.Make(dtypes.Float32, batch, m.Config.KVHeads(), capacity, m.Config.HeadDim())
+	shape := shapes.Make(m.dtype(), batch, m.Config.KVHeads(), capacity, m.Config.HeadDim())
 	for range 2 * m.Config.NumHiddenLayers {
 		c.kv = append(c.kv, tensors.FromShape(shape))
 	}
@@ -93,7 +93,7 @@ func (m *Model) stepExec(prefill bool) (*gm.Exec, error) {
 	}
 	if *e == nil {
 		exec, err := gm.NewExec(m.Backend, m.Store, func(s *gm.Scope, in []*Node) []*Node {
-			liveVariables(s, in[0].Graph())
+			m.prepare(s, in[0].Graph())
 			return stepGraph(s, m.Config, in, prefill)
 		})
 		if err != nil {
@@ -126,7 +126,7 @@ func stepGraph(s *gm.Scope, cfg Config, in []*Node, prefill bool) []*Node {
 	}
 	x, caches := forward(s, cfg, ids, pos, mask, caches)
 	last := Slice(x, AxisRange(), AxisElem(-1), AxisRange()) // [b, 1, hidden]
-	out := []*Node{Squeeze(lmHead(s, cfg, last), 1)}
+	out := []*Node{f32(Squeeze(lmHead(s, cfg, last), 1))}
 	for _, c := range caches {
 		out = append(out, c.k, c.v)
 	}

@@ -53,7 +53,7 @@ func TokenLogProbs(s *gm.Scope, cfg Config, ids, positions, mask, at, targets *N
 	rows := Iota(ids.Graph(), shapes.Make(dtypes.Int32, at.Shape().Dimensions...), 0)
 	flat := Add(at, MulScalar(rows, float64(t))) // index into [b*t, h]
 	picked := Gather(Reshape(x, b*t, h), InsertAxes(flat, -1))
-	logp := LogSoftmax(lmHead(s, cfg, picked), -1)
+	logp := LogSoftmax(f32(lmHead(s, cfg, picked)), -1)
 	return ReduceSum(Mul(logp, OneHot(targets, cfg.VocabSize, dtypes.Float32)), -1)
 }
 
@@ -74,7 +74,7 @@ func NextTokens(ids [][]int32) [][]int32 {
 func (m *Model) LogProbs(ids, mask, want [][]int32) ([][]float32, error) {
 	if m.logprobs == nil {
 		e, err := gm.NewExec(m.Backend, m.Store, func(s *gm.Scope, ids, pos, mask, at, targets *Node) *Node {
-			liveVariables(s, ids.Graph())
+			m.prepare(s, ids.Graph())
 			return TokenLogProbs(s, m.Config, ids, pos, mask, at, targets)
 		})
 		if err != nil {

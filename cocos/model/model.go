@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive
 	"github.com/gomlx/gomlx/core/tensors"
 	gm "github.com/gomlx/gomlx/ml/model"
@@ -98,6 +99,9 @@ type Model struct {
 	Config  Config
 	Store   *gm.Store
 	Backend compute.Backend
+
+	// compute is the dtype of the forward pass (SetDType); zero is f32.
+	compute dtypes.DType
 
 	logits, logprobs, step, prefill *gm.Exec // compiled on first use (see programs)
 }
@@ -202,8 +206,8 @@ func (m *Model) Save(dir string, bf16 bool) error {
 func (m *Model) Logits(ids, mask [][]int32) ([][][]float32, error) {
 	if m.logits == nil {
 		e, err := gm.NewExec(m.Backend, m.Store, func(s *gm.Scope, ids, pos, mask *Node) *Node {
-			liveVariables(s, ids.Graph())
-			return Logits(s, m.Config, ids, pos, mask)
+			m.prepare(s, ids.Graph())
+			return f32(Logits(s, m.Config, ids, pos, mask))
 		})
 		if err != nil {
 			return nil, err
@@ -268,13 +272,40 @@ func PadRight(rows [][]int32, side [][][]int32, padID, bucket int) (ids, mask []
 	return ids, mask, padded
 }
 
-// liveVariables makes g read the store's variables as parameters, fed
-// their current values at every run. Every program of the model calls it
-// first: outside training, GoMLX v0.28 embeds variables as constants on a
-// backend that prefers them (the Go backend), so a program compiled before
-// an optimiser step would go on computing with the old weights, and a
-// training step would never see its own updates (TestProgramsSeeNewWeights).
-func liveVariables(s *gm.Scope, g *Graph) { s.SetTraining(g, true) }
+// SetDType sets the dtype the model computes in: Float32 (the default) or
+// BFloat16, mixed precision as transformers runs a bf16 model: matmuls,
+// activations and the KV cache in bf16, RMSNorm, softmax and log-probs in
+// f32, while the weights (read into bf16 by each program), the gradients,
+// the optimiser state and the losses stay f32. Programs compiled before
+// are dropped; KV caches made before keep their dtype, so start new ones.
+func (m *Model) SetDType(dt dtypes.DType) error {
+	if dt != dtypes.Float32 && dt != dtypes.BFloat16 {
+		return fmt.Errorf("model: compute dtype %s: Float32 or BFloat16", dt)
+	}
+	m.compute = dt
+	m.logits, m.logprobs, m.step, m.prefill = nil, nil, nil, nil
+	return nil
+}
+
+// dtype is the dtype the model computes in.
+func (m *Model) dtype() dtypes.DType {
+	if m.compute == dtypes.InvalidDType {
+		return dtypes.Float32
+	}
+	return m.compute
+}
+
+// prepare starts every program of the model. It makes g read the store's
+// variables as parameters, fed their current values at every run: outside
+// training, GoMLX v0.28 embeds variables as constants on a backend that
+// prefers them (the Go backend), so a program compiled before an optimiser
+// step would go on computing with the old weights, and a training step
+// would never see its own updates (TestProgramsSeeNewWeights). And it
+// records the dtype the forward computes in (computeDType).
+func (m *Model) prepare(s *gm.Scope, g *Graph) {
+	s.SetTraining(g, true)
+	gm.SetGraphParam(g, dtypeParam, m.dtype())
+}
 
 // programs lifts GoMLX's cap of 32 compiled programs per Exec (one per
 // input shape; past the cap it fails rather than evicts). Inputs are

@@ -100,7 +100,7 @@ func (t *Trainer) Step(micro ...[]any) (StepStats, error) {
 func (t *Trainer) fusedExec() *gm.Exec {
 	if t.fused == nil {
 		t.fused = programs(gm.MustNewExec(t.m.Backend, t.m.Store, func(s *gm.Scope, in []*Node) (*Node, *Node) {
-			liveVariables(s, in[0].Graph())
+			t.m.prepare(s, in[0].Graph())
 			loss := t.loss(s, t.m.Config, in)
 			grads := t.gradients(s, loss)
 			norm := clipGlobalNorm(grads, t.ClipNorm)
@@ -114,7 +114,7 @@ func (t *Trainer) fusedExec() *gm.Exec {
 func (t *Trainer) accumExec() *gm.Exec {
 	if t.accum == nil {
 		t.accum = programs(gm.MustNewExec(t.m.Backend, t.m.Store, func(s *gm.Scope, in []*Node) *Node {
-			liveVariables(s, in[0].Graph())
+			t.m.prepare(s, in[0].Graph())
 			loss := t.loss(s, t.m.Config, in[1:])
 			for i, grad := range t.gradients(s, loss) {
 				a := t.accumulator(s, i)
@@ -129,7 +129,7 @@ func (t *Trainer) accumExec() *gm.Exec {
 func (t *Trainer) applyExec() *gm.Exec {
 	if t.apply == nil {
 		t.apply = programs(gm.MustNewExec(t.m.Backend, t.m.Store, func(s *gm.Scope, g *Graph) *Node {
-			liveVariables(s, g)
+			t.m.prepare(s, g)
 			grads := make([]*Node, len(t.acc))
 			for i, a := range t.acc {
 				t.vars[i].NodeValue(g) // the optimiser updates the variables the graph uses

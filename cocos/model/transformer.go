@@ -13,7 +13,8 @@ import (
 // sub-scope twice from one scope, and the decoder enters "model" once per
 // layer. Every weight sits at its HF path (see varPath).
 
-// param returns the graph node of the weight at path under s.
+// param returns the graph node of the weight at path under s, in the
+// dtype the graph computes in (the stored weight stays f32: see SetDType).
 func param(s *gm.Scope, g *Graph, path ...string) *Node {
 	for _, p := range path {
 		s = s.At("%s", p)
@@ -22,8 +23,25 @@ func param(s *gm.Scope, g *Graph, path ...string) *Node {
 	if v == nil {
 		panic("model: missing weight " + s.Scope())
 	}
-	return v.NodeValue(g)
+	return ConvertDType(v.NodeValue(g), computeDType(g))
 }
+
+// dtypeParam is the graph parameter holding the dtype a program computes
+// in; Model.prepare sets it.
+const dtypeParam = "/cocos/compute_dtype"
+
+// computeDType is the dtype g's forward computes in: Float32 unless the
+// program was prepared for BFloat16.
+func computeDType(g *Graph) dtypes.DType {
+	if v, ok := gm.GetGraphParam(g, dtypeParam); ok {
+		return v.(dtypes.DType)
+	}
+	return dtypes.Float32
+}
+
+// f32 converts x to float32 (a no-op on f32 graphs): transformers runs
+// RMSNorm, softmax and the log-probs in f32 whatever the model's dtype.
+func f32(x *Node) *Node { return ConvertDType(x, dtypes.Float32) }
 
 // Logits runs the full forward pass. ids and positions are [batch, seq]
 // int32; mask is [batch, seq] with 1 for real tokens and 0 for padding
@@ -91,13 +109,14 @@ func forward(s *gm.Scope, cfg Config, ids, positions, mask *Node, caches []*laye
 func rotary(cfg Config, positions *Node) (cos, sin *Node) {
 	g := positions.Graph()
 	inv := cfg.InvFreq()
-	f32 := make([]float32, len(inv))
+	fs := make([]float32, len(inv))
 	for i, v := range inv {
-		f32[i] = float32(v)
+		fs[i] = float32(v)
 	}
-	freqs := Mul(InsertAxes(ConvertDType(positions, dtypes.Float32), -1), Reshape(Const(g, f32), 1, 1, len(f32))) // [b, t, d/2]
+	freqs := Mul(InsertAxes(f32(positions), -1), Reshape(Const(g, fs), 1, 1, len(fs))) // [b, t, d/2]
 	emb := Concatenate([]*Node{freqs, freqs}, -1)
-	return Cos(emb), Sin(emb)
+	dt := computeDType(g) // computed in f32, used in the model's dtype, as transformers does
+	return ConvertDType(Cos(emb), dt), ConvertDType(Sin(emb), dt)
 }
 
 // applyRotary rotates x of [batch, heads, seq, head_dim] (rotate_half form).
@@ -112,7 +131,7 @@ func applyRotary(x, cos, sin *Node) *Node {
 		r[(j+half)*d+j] = -1 // output j < half is -x[j+half]
 		r[j*d+j+half] = 1    // output j+half is x[j]
 	}
-	rot := Einsum("bhtd,de->bhte", x, Reshape(Const(x.Graph(), r), d, d))
+	rot := Einsum("bhtd,de->bhte", x, ConvertDType(Reshape(Const(x.Graph(), r), d, d), x.DType()))
 	cos, sin = InsertAxes(cos, 1), InsertAxes(sin, 1) // broadcast over heads
 	return Add(Mul(x, cos), Mul(rot, sin))
 }
@@ -134,15 +153,21 @@ func attentionMask(mask *Node) *Node {
 
 // maskBias turns a [batch, 1, queries, keys] attention mask into an
 // additive bias of the scores' shape, [batch, kv_heads, group, queries,
-// keys]: -0 where attention is allowed (adding it changes no score) and
-// -MaxFloat32 where not (its softmax weight is exactly 0). Built once per
-// forward and shared by the layers: on SimpleGo a broadcast to the scores'
-// shape costs as much as the softmax it feeds.
+// keys]: -0 where attention is allowed (adding it changes no score) and the
+// dtype's lowest finite value where not (its softmax weight is exactly 0;
+// finite, so a row with every key blocked stays uniform rather than NaN).
+// Built once per forward and shared by the layers: on the Go backend a
+// broadcast to the scores' shape costs as much as the softmax it feeds.
 func maskBias(cfg Config, mask *Node) *Node {
 	d := mask.Shape().Dimensions
 	nkv := cfg.KVHeads()
-	blocked := OneMinus(ConvertDType(InsertAxes(mask, 1), dtypes.Float32)) // [b, 1, 1, q, s]
-	return BroadcastToDims(MulScalar(blocked, -math.MaxFloat32), d[0], nkv, cfg.NumAttentionHeads/nkv, d[2], d[3])
+	dt := computeDType(mask.Graph())
+	lowest := -math.MaxFloat32
+	if dt == dtypes.BFloat16 {
+		lowest = -3.38e38 // rounds to bf16's lowest finite; -MaxFloat32 would round to -Inf
+	}
+	blocked := OneMinus(ConvertDType(InsertAxes(mask, 1), dt)) // [b, 1, 1, q, s]
+	return BroadcastToDims(MulScalar(blocked, lowest), d[0], nkv, cfg.NumAttentionHeads/nkv, d[2], d[3])
 }
 
 func decoderLayer(s *gm.Scope, cfg Config, x, cos, sin, bias *Node, c *layerCache) (*Node, *layerCache) {
@@ -153,12 +178,14 @@ func decoderLayer(s *gm.Scope, cfg Config, x, cos, sin, bias *Node, c *layerCach
 	return Add(x, mlp(s.At("mlp"), cfg, h)), c
 }
 
-// rmsNorm is transformers' LlamaRMSNorm: x / sqrt(mean(x²) + eps) * weight.
+// rmsNorm is transformers' LlamaRMSNorm: x / sqrt(mean(x²) + eps) in f32,
+// back to x's dtype, times weight.
 func rmsNorm(s *gm.Scope, cfg Config, x *Node) *Node {
 	g := x.Graph()
-	variance := ReduceAndKeep(Square(x), ReduceMean, -1)
-	// 1/sqrt rather than Rsqrt: GoMLX v0.26 has no gradient for Rsqrt.
-	normed := Div(x, Sqrt(AddScalar(variance, cfg.Eps())))
+	x32 := f32(x)
+	variance := ReduceAndKeep(Square(x32), ReduceMean, -1)
+	// 1/sqrt rather than Rsqrt: GoMLX (v0.28 still) has no gradient for Rsqrt.
+	normed := ConvertDType(Div(x32, Sqrt(AddScalar(variance, cfg.Eps()))), x.DType())
 	return Mul(normed, InsertAxes(param(s, g, "weight"), 0, 0))
 }
 
@@ -197,7 +224,7 @@ func attention(s *gm.Scope, cfg Config, x, cos, sin, bias *Node, c *layerCache) 
 		}
 	}
 	scores := Add(MulScalar(Einsum("bkgqd,bksd->bkgqs", q, k), 1/math.Sqrt(float64(hd))), bias)
-	probs := Softmax(scores, -1)
+	probs := ConvertDType(Softmax(f32(scores), -1), scores.DType()) // softmax in f32, as transformers does
 	out := Einsum("bkgqs,bksd->bkgqd", probs, v) // [b, nkv, group, t, hd]
 	out = Reshape(out, b, nh, t, hd)
 	out = Reshape(TransposeAllAxes(out, 0, 2, 1, 3), b, t, nh*hd)

@@ -12,6 +12,10 @@ rows packed with several sequences, each attending only to itself at
 positions from 0). OUTPUT.bin: float32 logits [batch, seq, vocab],
 little-endian, row-major.
 
+With "dtype": "bfloat16" the model runs as transformers runs a bf16 model
+(weights, activations and matmuls in bf16; RMSNorm and softmax in f32;
+cos/sin computed in f32 then cast); the logits come back as f32.
+
 With "loss": [[...]] (1 on the tokens whose prediction is trained) and
 "grad_names": [...], OUTPUT.bin instead holds float32 values: the mean
 next-token NLL over the marked tokens, then the gradient of that loss
@@ -72,8 +76,9 @@ def inv_freq(cfg, head_dim):
 
 
 def rms_norm(x, w, eps):
-    var = x.pow(2).mean(-1, keepdim=True)
-    return w * (x * torch.rsqrt(var + eps))
+    x32 = x.to(torch.float32)  # LlamaRMSNorm: in f32, then back to the input's dtype
+    var = x32.pow(2).mean(-1, keepdim=True)
+    return w * (x32 * torch.rsqrt(var + eps)).to(x.dtype)
 
 
 def rotate_half(x):
@@ -117,10 +122,11 @@ def forward(cfg, W, ids, mask):
     eps = cfg.get("rms_norm_eps", 1e-6)
     bias = cfg.get("attention_bias", cfg["model_type"] == "qwen2")
     b, t = ids.shape
+    dt = W["model.embed_tokens.weight"].dtype
     pos = segment_positions(mask)
     freqs = pos[..., None].to(torch.float32) * inv_freq(cfg, hd).to(torch.float32)[None, None, :]
     emb = torch.cat((freqs, freqs), dim=-1)
-    cos, sin = emb.cos()[:, None], emb.sin()[:, None]
+    cos, sin = emb.cos()[:, None].to(dt), emb.sin()[:, None].to(dt)
     causal = torch.tril(torch.ones(t, t, dtype=torch.bool))
     same = mask[:, :, None] == mask[:, None, :]
     allowed = causal[None, None] & same[:, None] & mask.bool()[:, None, None, :]
@@ -137,8 +143,8 @@ def forward(cfg, W, ids, mask):
         k = k.repeat_interleave(nh // nkv, dim=1)  # repeat_kv
         v = v.repeat_interleave(nh // nkv, dim=1)
         scores = (q @ k.transpose(2, 3)) / math.sqrt(hd)
-        scores = scores.masked_fill(~allowed, torch.finfo(torch.float32).min)
-        attn = torch.softmax(scores, dim=-1, dtype=torch.float32) @ v
+        scores = scores.masked_fill(~allowed, torch.finfo(dt).min)
+        attn = torch.softmax(scores, dim=-1, dtype=torch.float32).to(dt) @ v
         attn = attn.transpose(1, 2).reshape(b, t, nh * hd)
         x = x + lin(attn, p + "self_attn.o_proj", False)
         y = rms_norm(x, W[p + "post_attention_layernorm.weight"], eps)
@@ -154,6 +160,8 @@ def main():
     cfg = json.load(open(model_dir + "/config.json"))
     W = read_safetensors(model_dir + "/model.safetensors")
     req = json.load(open(inp))
+    if req.get("dtype") == "bfloat16":
+        W = {k: v.to(torch.bfloat16) for k, v in W.items()}
     ids = torch.tensor(req["ids"], dtype=torch.int64)
     mask = torch.tensor(req["mask"], dtype=torch.int64)
     if "loss" in req:
