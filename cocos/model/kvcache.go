@@ -69,7 +69,14 @@ func (m *Model) Step(c *KVCache, ids, mask [][]int32) ([][]float32, error) {
 	}
 	args := []any{ids, pos, c.KeyMask, int32(c.Len)}
 	for _, kv := range c.kv {
-		args = append(args, kv)
+		// Donated: the step writes its keys and values into the cache's
+		// own buffer instead of copying the whole cache per layer per token
+		// (and on a GPU the cache is not held twice).
+		d, err := DonateTensorBuffer(kv, m.Backend, 0)
+		if err != nil {
+			return nil, fmt.Errorf("model: step: %w", err)
+		}
+		args = append(args, d)
 	}
 	out, err := exec.Exec(args...)
 	if err != nil {

@@ -152,7 +152,7 @@ func attentionMask(mask *Node) *Node {
 }
 
 // maskBias turns a [batch, 1, queries, keys] attention mask into an
-// additive bias of the scores' shape, [batch, kv_heads, group, queries,
+// additive bias of the scores' shape, [batch, kv_heads, group·queries,
 // keys]: -0 where attention is allowed (adding it changes no score) and the
 // dtype's lowest finite value where not (its softmax weight is exactly 0;
 // finite, so a row with every key blocked stays uniform rather than NaN).
@@ -167,7 +167,9 @@ func maskBias(cfg Config, mask *Node) *Node {
 		lowest = -3.38e38 // rounds to bf16's lowest finite; -MaxFloat32 would round to -Inf
 	}
 	blocked := OneMinus(ConvertDType(InsertAxes(mask, 1), dt)) // [b, 1, 1, q, s]
-	return BroadcastToDims(MulScalar(blocked, lowest), d[0], nkv, cfg.NumAttentionHeads/nkv, d[2], d[3])
+	group := cfg.NumAttentionHeads / nkv
+	full := BroadcastToDims(MulScalar(blocked, lowest), d[0], nkv, group, d[2], d[3])
+	return Reshape(full, d[0], nkv, group*d[2], d[3]) // the scores' [b, kv_heads, group·queries, keys]
 }
 
 func decoderLayer(s *gm.Scope, cfg Config, x, cos, sin, bias *Node, c *layerCache) (*Node, *layerCache) {
@@ -215,17 +217,21 @@ func attention(s *gm.Scope, cfg Config, x, cos, sin, bias *Node, c *layerCache) 
 	k := applyRotary(heads(linear(s.At("k_proj"), x, cfg.QKVBias()), nkv), cos, sin)
 	v := heads(linear(s.At("v_proj"), x, cfg.QKVBias()), nkv)
 	// Grouped-query attention: query head h reads key/value head h/(nh/nkv).
+	// The group's queries are one axis, [b, nkv, group·t, hd]: the products'
+	// gradients with respect to k and v then contract a middle axis the Go
+	// backend's matmul reads as is, where separate group and query axes
+	// needed a generic transpose of the scores per layer.
 	group := nh / nkv
-	q = Reshape(q, b, nkv, group, t, hd)
+	q = Reshape(q, b, nkv, group*t, hd)
 	if c != nil {
 		c = &layerCache{k: writeSlots(c.k, k, c.start), v: writeSlots(c.v, v, c.start), start: c.start, local: c.local}
 		if !c.local {
 			k, v = c.k, c.v
 		}
 	}
-	scores := Add(MulScalar(Einsum("bkgqd,bksd->bkgqs", q, k), 1/math.Sqrt(float64(hd))), bias)
+	scores := Add(MulScalar(Einsum("bkqd,bksd->bkqs", q, k), 1/math.Sqrt(float64(hd))), bias)
 	probs := ConvertDType(Softmax(f32(scores), -1), scores.DType()) // softmax in f32, as transformers does
-	out := Einsum("bkgqs,bksd->bkgqd", probs, v) // [b, nkv, group, t, hd]
+	out := Einsum("bkqs,bksd->bkqd", probs, v) // [b, nkv, group·t, hd]
 	out = Reshape(out, b, nh, t, hd)
 	out = Reshape(TransposeAllAxes(out, 0, 2, 1, 3), b, t, nh*hd)
 	return linear(s.At("o_proj"), out, false), c
