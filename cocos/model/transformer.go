@@ -231,7 +231,7 @@ func attention(s *gm.Scope, cfg Config, x, cos, sin, bias *Node, c *layerCache) 
 	}
 	scores := Add(MulScalar(Einsum("bkqd,bksd->bkqs", q, k), 1/math.Sqrt(float64(hd))), bias)
 	probs := ConvertDType(Softmax(f32(scores), -1), scores.DType()) // softmax in f32, as transformers does
-	out := Einsum("bkqs,bksd->bkqd", probs, v) // [b, nkv, group·t, hd]
+	out := Einsum("bkqs,bksd->bkqd", probs, v)                      // [b, nkv, group·t, hd]
 	out = Reshape(out, b, nh, t, hd)
 	out = Reshape(TransposeAllAxes(out, 0, 2, 1, 3), b, t, nh*hd)
 	return linear(s.At("o_proj"), out, false), c
