@@ -65,6 +65,21 @@ func envOr(name, def string) string {
 	return def
 }
 
+// savedModel is a random model of cfg (weights at std 0.2, so logits are
+// far from uniform) and the directory it was saved to, for the reference.
+func savedModel(t *testing.T, backend compute.Backend, cfg Config) (*Model, string) {
+	t.Helper()
+	m, err := New(backend, cfg, RandomWeights(cfg, 7, 0.2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := m.Save(dir, false); err != nil {
+		t.Fatal(err)
+	}
+	return m, dir
+}
+
 // referenceLogits runs tools/python/hf_reference.py (PyTorch) on a saved model.
 func referenceLogits(t *testing.T, dir string, ids, mask [][]int32, vocab int) [][][]float32 {
 	t.Helper()
@@ -117,14 +132,7 @@ func TestParityForward(t *testing.T) {
 	}
 	for name, cfg := range tinyConfigs() {
 		t.Run(name, func(t *testing.T) {
-			m, err := New(backend, cfg, RandomWeights(cfg, 7, 0.2))
-			if err != nil {
-				t.Fatal(err)
-			}
-			dir := t.TempDir()
-			if err := m.Save(dir, false); err != nil {
-				t.Fatal(err)
-			}
+			m, dir := savedModel(t, backend, cfg)
 			ids, mask := paddedBatch(cfg.VocabSize)
 			ours, err := m.Logits(ids, mask)
 			if err != nil {
@@ -430,12 +438,7 @@ func TestParityPackedGradient(t *testing.T) {
 	for _, name := range []string{"qwen2", "deepseek"} {
 		cfg := tinyConfigs()[name]
 		t.Run(name, func(t *testing.T) {
-			m, err := New(backend, cfg, RandomWeights(cfg, 7, 0.2))
-			if err != nil {
-				t.Fatal(err)
-			}
-			dir := t.TempDir()
-			m.Save(dir, false)
+			m, dir := savedModel(t, backend, cfg)
 			ids, mask, loss := packedBatch(cfg.VocabSize)
 			logits, err := m.Logits(ids, mask)
 			if err != nil {
@@ -535,14 +538,7 @@ func TestParityBF16Compute(t *testing.T) {
 	for _, name := range []string{"qwen2", "llama3"} {
 		cfg := tinyConfigs()[name]
 		t.Run(name, func(t *testing.T) {
-			m, err := New(backend, cfg, RandomWeights(cfg, 7, 0.2))
-			if err != nil {
-				t.Fatal(err)
-			}
-			dir := t.TempDir()
-			if err := m.Save(dir, false); err != nil {
-				t.Fatal(err)
-			}
+			m, dir := savedModel(t, backend, cfg)
 			ids, mask := paddedBatch(cfg.VocabSize)
 			full, _ := m.Logits(ids, mask)
 			if err := m.SetDType(dtypes.BFloat16); err != nil {

@@ -88,23 +88,32 @@ def sync(device):
         torch.cuda.synchronize()
 
 
+def timed(steps, device, step):
+    """Mean seconds of step() over steps calls, after one warm-up call."""
+    times = []
+    for s in range(steps + 1):
+        sync(device)
+        t0 = time.perf_counter()
+        step()
+        sync(device)
+        if s > 0:
+            times.append(time.perf_counter() - t0)
+    return sum(times) / len(times)
+
+
 def reference(cfg, batch, seq, steps, gb, prompt, new, device, dtype):
     """Times the model written above: returns (train step seconds, generation seconds)."""
     W, nh, nkv, hd = build(cfg, device, dtype)
     opt = torch.optim.AdamW(W.values(), lr=2e-5, weight_decay=0.1)
     ids = torch.randint(0, cfg["vocab_size"], (batch, seq), device=device)
-    times = []
-    for s in range(steps + 1):
-        sync(device)
-        t0 = time.perf_counter()
+
+    def step():
         logits, _ = forward(cfg, W, nh, nkv, hd, ids, 0, None)
         loss = torch.nn.functional.cross_entropy(logits[:, :-1].reshape(-1, logits.shape[-1]).float(), ids[:, 1:].reshape(-1))
         opt.zero_grad()
         loss.backward()
         opt.step()
-        sync(device)
-        if s > 0:  # the first step is warm-up
-            times.append(time.perf_counter() - t0)
+    train = timed(steps, device, step)
     with torch.no_grad():
         p = torch.randint(0, cfg["vocab_size"], (gb, prompt), device=device)
         sync(device)
@@ -116,7 +125,7 @@ def reference(cfg, batch, seq, steps, gb, prompt, new, device, dtype):
             tok = logits[:, -1].argmax(-1, keepdim=True)
         sync(device)
         gen = time.perf_counter() - t0
-    return sum(times) / len(times), gen
+    return train, gen
 
 
 def hf(cfg, batch, seq, steps, gb, prompt, new, device, dtype):
@@ -127,17 +136,13 @@ def hf(cfg, batch, seq, steps, gb, prompt, new, device, dtype):
     model = transformers.AutoModelForCausalLM.from_config(conf, torch_dtype=dtype).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=2e-5, weight_decay=0.1)
     ids = torch.randint(0, cfg["vocab_size"], (batch, seq), device=device)
-    times = []
-    for s in range(steps + 1):
-        sync(device)
-        t0 = time.perf_counter()
+
+    def step():
         loss = model(input_ids=ids, labels=ids).loss
         opt.zero_grad()
         loss.backward()
         opt.step()
-        sync(device)
-        if s > 0:
-            times.append(time.perf_counter() - t0)
+    train = timed(steps, device, step)
     model.eval()
     p = torch.randint(0, cfg["vocab_size"], (gb, prompt), device=device)
     with torch.no_grad():
@@ -147,7 +152,7 @@ def hf(cfg, batch, seq, steps, gb, prompt, new, device, dtype):
         model.generate(p, max_new_tokens=new, min_new_tokens=new, do_sample=False, pad_token_id=0)
         sync(device)
         gen = time.perf_counter() - t0
-    return sum(times) / len(times), gen
+    return train, gen
 
 
 def main():
