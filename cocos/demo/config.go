@@ -33,7 +33,7 @@ type Config struct {
 }
 
 // Default is the demo of README's first command: about 8 minutes on a
-// 2-core CPU with the SimpleGo backend (docs/demo.md has the sizing).
+// 2-core CPU with the Go backend (docs/demo.md has the sizing).
 func Default() Config {
 	// The notebooks' embedded scale, with a longer boost SFT, more RL steps
 	// and more test problems (docs/demo.md has why).

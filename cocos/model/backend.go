@@ -22,12 +22,10 @@ func NewBackend(config string) (compute.Backend, error) {
 		config = os.Getenv(compute.ConfigEnvVar)
 	}
 	if config == "" || config == "go" {
-		// Unlimited workers: SimpleGo (v0.26) bounds its pool at 2×CPUs and
-		// a task that waits for a free slot while holding one deadlocks
-		// graph-level parallelism on 2-CPU machines (seen on backward
-		// passes). Unbounded, a task never waits for a slot, so independent
-		// ops run side by side as well: a demo SFT step is 1.37× faster
-		// than with the ops run one after another (docs/BENCHMARKS.md).
+		// Unlimited workers, so independent ops run side by side: on 2
+		// CPUs the tiny-20m training step is 1.30× faster than with the Go
+		// backend's default pool of 2×CPUs (docs/BENCHMARKS.md). (GoMLX
+		// v0.26's bounded pool could also deadlock there.)
 		config = "go:parallelism=-1"
 	}
 	b, err := quietly(func() (compute.Backend, error) { return newWithConfig(config) })
@@ -51,8 +49,8 @@ func newWithConfig(config string) (b compute.Backend, err error) {
 	return compute.NewWithConfig(config)
 }
 
-// quietly runs open with os.Stdout pointed at /dev/null: SimpleGo announces
-// a parallelism setting on stdout, which carries the commands' JSON.
+// quietly runs open with os.Stdout pointed at /dev/null: the Go backend
+// announces a parallelism setting on stdout, which carries the commands' JSON.
 // Backends are opened before any output, so nothing else is silenced.
 func quietly(open func() (compute.Backend, error)) (compute.Backend, error) {
 	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)

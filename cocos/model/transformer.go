@@ -121,8 +121,8 @@ func rotary(cfg Config, positions *Node) (cos, sin *Node) {
 
 // applyRotary rotates x of [batch, heads, seq, head_dim] (rotate_half form).
 // rotate_half(x) = [-x2, x1] is taken as x times a fixed ±1 permutation
-// matrix rather than with slices: exact, and its gradient needs no Pad,
-// which SimpleGo lacks.
+// matrix rather than with slices: exact, and its gradient needs no Pad
+// (which GoMLX v0.26's backend lacked; a d×d product costs little).
 func applyRotary(x, cos, sin *Node) *Node {
 	d := x.Shape().Dimensions[3]
 	half := d / 2
@@ -240,8 +240,9 @@ func attention(s *gm.Scope, cfg Config, x, cos, sin, bias *Node, c *layerCache) 
 // writeSlots writes update [b, h, t, d] into cache [b, h, capacity, d] at
 // slots start..start+t-1 by adding it there: slots are written once, in
 // order, into a cache that starts at zero, so the sum is the value itself.
-// SimpleGo lacks DynamicUpdateSlice; a scatter costs the t written rows,
-// where a one-hot matrix product cost the whole cache at every step.
+// (GoMLX v0.26's backend lacked DynamicUpdateSlice.) A scatter costs the
+// t written rows, in place since the cache's buffers are donated, where a
+// one-hot matrix product cost the whole cache at every step.
 func writeSlots(cache, update, start *Node) *Node {
 	g := cache.Graph()
 	d := update.Shape().Dimensions

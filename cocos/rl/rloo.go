@@ -155,7 +155,7 @@ func PolicyLoss(tokenLogProbs, action, advantages, oldSeqLogProbs *Node, clip fl
 		return MulScalar(ReduceAllSum(Mul(advantages, seq)), -1/n)
 	}
 	ratio := Exp(Sub(seq, oldSeqLogProbs))
-	// Min/Max rather than Clip: GoMLX v0.26 has no gradient for Clamp.
+	// Min/Max rather than Clip: GoMLX v0.26 had no gradient for Clamp.
 	clipped := Min(Max(ratio, Scalar(g, dtypes.Float32, 1-clip)), Scalar(g, dtypes.Float32, 1+clip))
 	obj := Min(Mul(ratio, advantages), Mul(clipped, advantages))
 	return MulScalar(ReduceAllSum(obj), -1/n)

@@ -31,7 +31,7 @@ func Config(vocab, hidden, layers int) model.Config {
 		VocabSize: vocab, TieWordEmbeddings: true, MaxPositionEmbeddings: 2048}
 }
 
-// Model is cfg with random weights (seed, std) on the SimpleGo backend.
+// Model is cfg with random weights (seed, std) on the Go backend.
 func Model(t testing.TB, cfg model.Config, seed uint64, std float64) *model.Model {
 	t.Helper()
 	backend, err := model.NewBackend("go")
