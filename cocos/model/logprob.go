@@ -1,6 +1,8 @@
 package model
 
 import (
+	"fmt"
+
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive
@@ -45,15 +47,22 @@ func Select(ids, want [][]int32) (at, targets, weights [][]int32) {
 // TokenLogProbs returns [batch, S]: log p(targets[b][s] | ids[b][..at[b][s]])
 // under the model, the quantity likelihood, policy-gradient and KL terms
 // are built from (at and targets come from Select; the caller weights the
-// entries). Gathering the hidden states before the head keeps the head and
-// its softmax off the positions no loss reads.
-func TokenLogProbs(s *gm.Scope, cfg Config, ids, positions, mask, at, targets *Node) *Node {
+// entries). invTemperature, a scalar (nil: 1), scales the logits first: the
+// distribution tokens were sampled from at temperature τ is softmax(logits/τ),
+// and a policy gradient, its PPO ratio and its KL to a reference must read
+// that one, as TRL's RLOO does. Gathering the hidden states before the head
+// keeps the head and its softmax off the positions no loss reads.
+func TokenLogProbs(s *gm.Scope, cfg Config, ids, positions, mask, at, targets, invTemperature *Node) *Node {
 	x := Hidden(s, cfg, ids, positions, mask) // [b, t, h]
 	b, t, h := x.Shape().Dimensions[0], x.Shape().Dimensions[1], x.Shape().Dimensions[2]
 	rows := Iota(ids.Graph(), shapes.Make(dtypes.Int32, at.Shape().Dimensions...), 0)
 	flat := Add(at, MulScalar(rows, float64(t))) // index into [b*t, h]
 	picked := Gather(Reshape(x, b*t, h), InsertAxes(flat, -1))
-	logp := LogSoftmax(f32(lmHead(s, cfg, picked)), -1)
+	logits := f32(lmHead(s, cfg, picked))
+	if invTemperature != nil {
+		logits = Mul(logits, ConvertDType(invTemperature, dtypes.Float32))
+	}
+	logp := LogSoftmax(logits, -1)
 	return ReduceSum(Mul(logp, OneHot(targets, cfg.VocabSize, dtypes.Float32)), -1)
 }
 
@@ -72,10 +81,19 @@ func NextTokens(ids [][]int32) [][]int32 {
 // want[b][t+1] = 1, and 0 elsewhere (see Logits for ids and mask; nil
 // want: every real token).
 func (m *Model) LogProbs(ids, mask, want [][]int32) ([][]float32, error) {
+	return m.LogProbsAt(ids, mask, want, 1)
+}
+
+// LogProbsAt is LogProbs under the distribution sampling draws from at
+// temperature τ > 0: log softmax(logits/τ) (see TokenLogProbs).
+func (m *Model) LogProbsAt(ids, mask, want [][]int32, temperature float64) ([][]float32, error) {
+	if temperature <= 0 {
+		return nil, fmt.Errorf("model: log-probs at temperature %g: it must be > 0", temperature)
+	}
 	if m.logprobs == nil {
-		e, err := gm.NewExec(m.Backend, m.Store, func(s *gm.Scope, ids, pos, mask, at, targets *Node) *Node {
+		e, err := gm.NewExec(m.Backend, m.Store, func(s *gm.Scope, ids, pos, mask, at, targets, invT *Node) *Node {
 			m.prepare(s, ids.Graph())
-			return TokenLogProbs(s, m.Config, ids, pos, mask, at, targets)
+			return TokenLogProbs(s, m.Config, ids, pos, mask, at, targets, invT)
 		})
 		if err != nil {
 			return nil, err
@@ -86,7 +104,7 @@ func (m *Model) LogProbs(ids, mask, want [][]int32) ([][]float32, error) {
 		want = mask
 	}
 	at, targets, weights := Select(ids, want)
-	out, err := m.logprobs.Exec(ids, Positions(mask), mask, at, targets)
+	out, err := m.logprobs.Exec(ids, Positions(mask), mask, at, targets, float32(1/temperature))
 	if err != nil {
 		return nil, err
 	}

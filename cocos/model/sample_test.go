@@ -59,3 +59,68 @@ func TestSample(t *testing.T) {
 		}
 	}
 }
+
+// TestLogProbsAtSamplingTemperature: the log-probs a policy gradient reads
+// (LogProbsAt τ, the path RLOO's Step and its loss take) are those of the
+// distribution Generate sampled from at temperature τ — log
+// softmax(logits/τ) at the sampled tokens — and differ from τ = 1's.
+func TestLogProbsAtSamplingTemperature(t *testing.T) {
+	m := tinyModel(t, 97)
+	const tau = 0.9
+	gens, err := m.GenerateIDs(nil, [][]int{{5, 17, 3, 40}, {8, 2}}, GenerateConfig{
+		MaxNewTokens: 12, Temperature: tau, TopP: 1, Seed: 3, StopStrings: []string{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, g := range gens {
+		row := append(append([]int32{}, toIDs(g.PromptIDs)...), toIDs(g.NewIDs)...)
+		mask, want := make([]int32, len(row)), make([]int32, len(row))
+		for j := range row {
+			mask[j] = 1
+			if j >= len(g.PromptIDs) {
+				want[j] = 1
+			}
+		}
+		at, err := m.LogProbsAt([][]int32{row}, [][]int32{mask}, [][]int32{want}, tau)
+		if err != nil {
+			t.Fatal(err)
+		}
+		one, _ := m.LogProbs([][]int32{row}, [][]int32{mask}, [][]int32{want})
+		logits, _ := m.Logits([][]int32{row}, [][]int32{mask})
+		var moved float64
+		for k, lp := range g.LogProbs {
+			j := len(g.PromptIDs) + k // token j is predicted at position j-1
+			if d := math.Abs(float64(at[0][j-1] - lp)); d > 1e-4 {
+				t.Errorf("token %d: log-prob %g at τ=%g, the sampler's %g", j, at[0][j-1], tau, lp)
+			}
+			if d := math.Abs(float64(at[0][j-1]) - logSoftmaxAt(logits[0][j-1], row[j], tau)); d > 1e-4 {
+				t.Errorf("token %d: log-prob %g, log softmax(logits/τ) %g", j, at[0][j-1], logSoftmaxAt(logits[0][j-1], row[j], tau))
+			}
+			moved = math.Max(moved, math.Abs(float64(one[0][j-1]-at[0][j-1])))
+		}
+		if moved < 1e-3 {
+			t.Errorf("τ=1 and τ=%g log-probs agree (max difference %g): the temperature is not applied", tau, moved)
+		}
+	}
+}
+
+func toIDs(ids []int) []int32 {
+	out := make([]int32, len(ids))
+	for i, id := range ids {
+		out[i] = int32(id)
+	}
+	return out
+}
+
+// logSoftmaxAt is log softmax(logits/τ)[id] in float64.
+func logSoftmaxAt(logits []float32, id int32, tau float64) float64 {
+	maxv := math.Inf(-1)
+	for _, l := range logits {
+		maxv = math.Max(maxv, float64(l)/tau)
+	}
+	var z float64
+	for _, l := range logits {
+		z += math.Exp(float64(l)/tau - maxv)
+	}
+	return float64(logits[id])/tau - maxv - math.Log(z)
+}

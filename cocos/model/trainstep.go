@@ -198,7 +198,7 @@ func clipGlobalNorm(grads []*Node, maxNorm float64) *Node {
 // the tokens the loss mask marks (SFT trains on completion tokens only).
 // Its inputs come from NLLInputs.
 func NLL(s *gm.Scope, cfg Config, in []*Node) *Node {
-	lp, w := WeightedLogProbs(s, cfg, in)
+	lp, w := WeightedLogProbs(s, cfg, in, 1)
 	return Neg(Div(ReduceAllSum(Mul(lp, w)), Max(ReduceAllSum(w), ScalarOne(lp.Graph(), dtypes.Float32))))
 }
 
@@ -214,8 +214,14 @@ func NLLInputs(ids, mask, lossMask [][]int32) []any {
 }
 
 // WeightedLogProbs reads NLLInputs' first NLLArgs inputs: the selected
-// tokens' log-probs and their weights (0 on padding), both [batch, S].
-func WeightedLogProbs(s *gm.Scope, cfg Config, in []*Node) (lp, w *Node) {
-	lp = TokenLogProbs(s, cfg, in[0], in[1], in[2], in[3], in[4])
+// tokens' log-probs at temperature τ (1 for likelihood; the sampling
+// temperature for a policy gradient: see TokenLogProbs) and their weights
+// (0 on padding), both [batch, S].
+func WeightedLogProbs(s *gm.Scope, cfg Config, in []*Node, temperature float64) (lp, w *Node) {
+	var invT *Node
+	if temperature > 0 && temperature != 1 {
+		invT = Scalar(in[0].Graph(), dtypes.Float32, 1/temperature)
+	}
+	lp = TokenLogProbs(s, cfg, in[0], in[1], in[2], in[3], in[4], invT)
 	return lp, ConvertDType(in[5], dtypes.Float32)
 }

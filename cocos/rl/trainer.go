@@ -39,9 +39,13 @@ type RLOO struct {
 // model) with Adam at cfg.LR, as the paper trains CoCoS.
 func NewRLOO(policy, ref *model.Model, cfg RLOOConfig) (*RLOO, error) {
 	cfg = cfg.Fill()
-	clip := cfg.Clip
+	clip, temperature := cfg.Clip, cfg.Temperature
+	// The loss reads log-probs at the sampling temperature, as Step's
+	// policy and reference log-probs do: the distribution the rollouts
+	// were drawn from (TRL's RLOO, on which the released code builds,
+	// divides the logits by it too).
 	loss := func(s *gm.Scope, mc model.Config, in []*Node) *Node {
-		lp, action := model.WeightedLogProbs(s, mc, in)
+		lp, action := model.WeightedLogProbs(s, mc, in, temperature)
 		return PolicyLoss(lp, action, in[model.NLLArgs], in[model.NLLArgs+1], clip)
 	}
 	tr, err := model.NewTrainer(policy, optimizer.Adam().LearningRate(cfg.LR).Done(), loss)
@@ -65,11 +69,11 @@ func (r *RLOO) Step(rollouts []Rollout) (StepStats, error) {
 	var st StepStats
 	ids, mask, action := pad(rollouts)
 	want := klTokens(rollouts, action)
-	pol, err := r.policy.LogProbs(ids, mask, want)
+	pol, err := r.policy.LogProbsAt(ids, mask, want, r.cfg.Temperature)
 	if err != nil {
 		return st, err
 	}
-	ref, err := r.ref.LogProbs(ids, mask, want)
+	ref, err := r.ref.LogProbsAt(ids, mask, want, r.cfg.Temperature)
 	if err != nil {
 		return st, err
 	}

@@ -150,7 +150,7 @@ func (p *Preference) inputs(chosen, rejected []sft.Tokenized, idx []int) ([]any,
 func dpoLoss(beta, sftWeight float64) model.Loss {
 	return func(s *gm.Scope, cfg model.Config, in []*Node) *Node {
 		seq := func(in []*Node) (sum, tokens *Node) {
-			lp, w := model.WeightedLogProbs(s, cfg, in)
+			lp, w := model.WeightedLogProbs(s, cfg, in, 1)
 			return ReduceSum(Mul(lp, w), -1), ReduceAllSum(w)
 		}
 		n := model.NLLArgs // each side: its NLL inputs, then the reference's sums
