@@ -1,7 +1,6 @@
 package model
 
 import (
-	"bytes"
 	"compress/gzip"
 	"fmt"
 	"io"
@@ -65,7 +64,7 @@ func syncDir(dir string) error {
 // LoadCheckpoint restores the checkpoint at path (see SaveCheckpoint) into
 // the model: weights, optimiser state and run counters, so a resumed run
 // continues where it stopped. Checkpoints written by GoMLX v0.26 load too
-// (see legacyPaths). Build trainers after loading.
+// (see legacyPath). Build trainers after loading.
 func (m *Model) LoadCheckpoint(path string) error {
 	if _, err := os.Stat(path); err != nil {
 		return fmt.Errorf("model: load checkpoint: %w", err)
@@ -119,14 +118,16 @@ func loadConfig(store *gm.Store, dir string) (*checkpoint.Config, error) {
 		return nil, fmt.Errorf("no checkpoint-*.json in the directory")
 	}
 	meta := jsons[len(jsons)-1] // names sort by checkpoint number
-	bin, err := os.ReadFile(strings.TrimSuffix(meta, ".json") + ".bin")
+	f, err := os.Open(strings.TrimSuffix(meta, ".json") + ".bin")
 	if err != nil {
 		return nil, err
 	}
-	if !bytes.HasPrefix(bin, []byte(v026Header)) {
-		return checkpoint.Load(store).Dir(dir), nil
+	defer f.Close()
+	head := make([]byte, len(v026Header))
+	if _, err := io.ReadFull(f, head); err != nil || string(head) != v026Header {
+		return checkpoint.Load(store).Dir(dir), nil // GoMLX reads (and reports on) it
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(bin[len(v026Header):]))
+	zr, err := gzip.NewReader(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", meta, err)
 	}
