@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"runtime"
 
+	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 
 	"github.com/cocos-go/cocos/cocos/model"
@@ -101,14 +102,7 @@ func runBenchModel(args []string) error {
 	var last model.BenchResult
 	for _, shape := range shapes {
 		shape.Steps, shape.Device, shape.TorchDType, shape.TorchImpl = *steps, *device, *torchDType, *impl
-		p, err := model.FindPreset(shape.Preset)
-		if err != nil {
-			return err
-		}
-		m, err := model.New(backend, p.Config, model.RandomWeights(p.Config, 1, 0.02))
-		if err == nil {
-			err = m.SetDType(dt)
-		}
+		m, err := randomModel(backend, shape.Preset, dt)
 		if err != nil {
 			return err
 		}
@@ -142,29 +136,36 @@ func runBenchRLOO(args []string) error {
 	if err != nil {
 		return err
 	}
-	p, err := model.FindPreset(*preset)
-	if err != nil {
-		return err
-	}
 	dt, err := parseDType(*dtype)
 	if err != nil {
 		return err
 	}
-	w := model.RandomWeights(p.Config, 1, 0.02)
-	var pair [2]*model.Model
-	for i := range pair {
-		if pair[i], err = model.New(backend, p.Config, w); err == nil {
-			err = pair[i].SetDType(dt)
-		}
-		if err != nil {
-			return err
-		}
+	policy, err := randomModel(backend, *preset, dt)
+	if err != nil {
+		return err
 	}
-	policy, ref := pair[0], pair[1]
-	fmt.Printf("cocos bench rloo: %s (%.2fM params) in %s, backend %s\n", *preset, float64(p.Config.NumParams())/1e6, *dtype, backend.Name())
+	ref, err := randomModel(backend, *preset, dt) // the same seed: the same weights
+	if err != nil {
+		return err
+	}
+	fmt.Printf("cocos bench rloo: %s (%.2fM params) in %s, backend %s\n", *preset, float64(policy.Config.NumParams())/1e6, *dtype, backend.Name())
 	_, err = rl.Bench(policy, ref, rl.BenchShape{Prompts: *prompts, K: *samples, Turns: *turns, PromptLen: *promptLen,
 		NewTokens: *newTokens, FeedbackLen: *feedback, MicroBatch: *micro, Seed: 1}, os.Stdout)
 	return err
+}
+
+// randomModel is the preset with the benchmarks' random weights (seed 1,
+// std 0.02), computing in dt.
+func randomModel(backend compute.Backend, preset string, dt dtypes.DType) (*model.Model, error) {
+	p, err := model.FindPreset(preset)
+	if err != nil {
+		return nil, err
+	}
+	m, err := model.New(backend, p.Config, model.RandomWeights(p.Config, 1, 0.02))
+	if err != nil {
+		return nil, err
+	}
+	return m, m.SetDType(dt)
 }
 
 // parseDType reads a --dtype flag.

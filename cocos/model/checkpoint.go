@@ -100,7 +100,7 @@ func (m *Model) LoadCheckpoint(path string) error {
 	for v := range m.Store.IterVariables() {
 		v.SetTrainable(weights[v.Path()])
 	}
-	m.logits, m.logprobs, m.step, m.prefill = nil, nil, nil, nil // compiled against the old values
+	m.dropPrograms() // compiled against the old set of variables
 	return nil
 }
 

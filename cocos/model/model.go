@@ -283,9 +283,13 @@ func (m *Model) SetDType(dt dtypes.DType) error {
 		return fmt.Errorf("model: compute dtype %s: Float32 or BFloat16", dt)
 	}
 	m.compute = dt
-	m.logits, m.logprobs, m.step, m.prefill = nil, nil, nil, nil
+	m.dropPrograms()
 	return nil
 }
+
+// dropPrograms forgets the compiled programs, to be built again on first
+// use (after a change of dtype or of the variables' set).
+func (m *Model) dropPrograms() { m.logits, m.logprobs, m.step, m.prefill = nil, nil, nil, nil }
 
 // dtype is the dtype the model computes in.
 func (m *Model) dtype() dtypes.DType {
