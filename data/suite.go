@@ -28,10 +28,13 @@ type Task struct {
 type SuiteConfig struct {
 	// Seed makes the suite reproducible. Default 1.
 	Seed uint64
-	// Train and Test are the number of tasks per split. Defaults 2000, 200.
-	Train, Test int
+	// Train, Validation and Test are the number of tasks per split.
+	// Defaults 2000, 200, 200.
+	Train, Validation, Test int
 	// TestFraction is the share of parameter keys reserved for the test
-	// split. Default 0.15.
+	// split, and again for the validation split (where configurations are
+	// chosen, so the test split is used once per reported table). Default
+	// 0.15.
 	TestFraction float64
 	// MaxLevel keeps only the families of at most this difficulty level
 	// (1 to 3); default 3, all of them. A model trained from scratch on a
@@ -45,6 +48,9 @@ func (c *SuiteConfig) fill() {
 	}
 	if c.Train <= 0 {
 		c.Train = 2000
+	}
+	if c.Validation <= 0 {
+		c.Validation = 200
 	}
 	if c.Test <= 0 {
 		c.Test = 200
@@ -65,10 +71,10 @@ func (c *SuiteConfig) fill() {
 func Suite(cfg SuiteConfig) []Task {
 	cfg.fill()
 	r := rand.New(rand.NewPCG(cfg.Seed, 0x636f636f73))
-	want := map[string]int{"train": cfg.Train, "test": cfg.Test}
+	want := map[string]int{"train": cfg.Train, "validation": cfg.Validation, "test": cfg.Test}
 	// A key may come back with other inputs and phrasing, a bounded number
 	// of times, so that no family's few parameters flood a split.
-	repeats := map[string]int{"train": 6, "test": 2}
+	repeats := map[string]int{"train": 6, "validation": 2, "test": 2}
 	seen := map[string]int{}
 	var fams []family
 	for _, f := range families {
@@ -79,8 +85,8 @@ func Suite(cfg SuiteConfig) []Task {
 	var out []Task
 	// With few families the keys may run out first: then each key may come
 	// back once more, and again (the default suite fills on the first pass).
-	for tries, extra := 0, 0; want["train"] > 0 || want["test"] > 0; tries++ {
-		if tries == 200*(cfg.Train+cfg.Test) {
+	for tries, extra := 0, 0; want["train"] > 0 || want["validation"] > 0 || want["test"] > 0; tries++ {
+		if tries == 200*(cfg.Train+cfg.Validation+cfg.Test) {
 			if extra++; extra > 4 {
 				break
 			}
@@ -135,11 +141,17 @@ func SuiteProblems(tasks []Task, split string) []Problem {
 	return out
 }
 
+// keySplit puts a key in the test split with probability frac, else in
+// validation with probability frac, else in train: the test keys do not
+// depend on whether a validation split exists.
 func keySplit(key string, seed uint64, frac float64) string {
 	h := fnv.New64a()
 	fmt.Fprintf(h, "%d/%s", seed, key)
-	if float64(h.Sum64()%10000) < frac*10000 {
+	switch u := float64(h.Sum64() % 10000); {
+	case u < frac*10000:
 		return "test"
+	case u < 2*frac*10000:
+		return "validation"
 	}
 	return "train"
 }

@@ -14,7 +14,7 @@ func TestSuiteShape(t *testing.T) {
 	if again := Suite(SuiteConfig{}); len(again) != len(tasks) || again[7].Code != tasks[7].Code || again[7].Text != tasks[7].Text {
 		t.Fatal("the suite is not reproducible from its seed")
 	}
-	splits := map[string]map[string]bool{"train": {}, "test": {}}
+	splits := map[string]map[string]bool{"train": {}, "validation": {}, "test": {}}
 	levels, fams := map[int]int{}, map[string]int{}
 	for _, tk := range tasks {
 		splits[tk.Split][tk.Key] = true
@@ -27,12 +27,16 @@ func TestSuiteShape(t *testing.T) {
 	if n := len(SuiteProblems(tasks, "train")); n != 2000 {
 		t.Errorf("train split: %d tasks, want 2000", n)
 	}
-	if n := len(SuiteProblems(tasks, "test")); n != 200 {
-		t.Errorf("test split: %d tasks, want 200", n)
+	for _, split := range []string{"validation", "test"} {
+		if n := len(SuiteProblems(tasks, split)); n != 200 {
+			t.Errorf("%s split: %d tasks, want 200", split, n)
+		}
 	}
-	for k := range splits["test"] {
-		if splits["train"][k] {
-			t.Errorf("key %s is in both splits", k)
+	for _, pair := range [][2]string{{"test", "train"}, {"validation", "train"}, {"test", "validation"}} {
+		for k := range splits[pair[0]] {
+			if splits[pair[1]][k] {
+				t.Errorf("key %s is in both %s and %s", k, pair[0], pair[1])
+			}
 		}
 	}
 	if len(levels) != 3 || len(fams) != len(families) {
@@ -92,8 +96,9 @@ func TestSuiteMaxLevel(t *testing.T) {
 			}
 			keys[tk.Key] = tk.Split
 		}
-		if tr, te := len(SuiteProblems(tasks, "train")), len(SuiteProblems(tasks, "test")); tr != 2000 || te != 200 {
-			t.Errorf("MaxLevel %d: %d train, %d test tasks", level, tr, te)
+		tr, va, te := len(SuiteProblems(tasks, "train")), len(SuiteProblems(tasks, "validation")), len(SuiteProblems(tasks, "test"))
+		if tr != 2000 || va != 200 || te != 200 {
+			t.Errorf("MaxLevel %d: %d train, %d validation, %d test tasks", level, tr, va, te)
 		}
 	}
 }

@@ -1,13 +1,33 @@
 #!/usr/bin/env bash
-# Executes every notebook in notebooks/ under real Jupyter with the GoNB
-# kernel (nbconvert --execute): a cell error fails the run. The executed
-# copies go to $NB_OUT (default notebooks/executed) and the figures to
-# notebooks/figures. Usage: scripts/notebooks.sh [NOTEBOOK...]
+# Executes the notebooks under real Jupyter with the GoNB kernel
+# (nbconvert --execute); a cell error fails the run.
+#
+#   scripts/notebooks.sh [NOTEBOOK...]           CI's pass: the reduced scale
+#       (COCOS_SCALE=reduced), executed copies, runs and figures in a scratch
+#       directory ($NB_OUT, default build/notebooks); the committed notebooks
+#       and figures are not touched.
+#   scripts/notebooks.sh --commit [NOTEBOOK...]  the embedded scale, executed
+#       in place with their figures in notebooks/figures: what is committed.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 export PATH="$root/tools/bin:$PATH"
-out=${NB_OUT:-$root/notebooks/executed}
-mkdir -p "$out"
+commit=false
+if [ "${1:-}" = "--commit" ]; then commit=true; shift; fi
+if $commit; then
+  figures=$root/notebooks/figures
+  export COCOS_FIGURES=$figures
+  where=(--inplace)
+else
+  out=${NB_OUT:-$root/build/notebooks}
+  rm -rf "$out"
+  mkdir -p "$out"
+  figures=$out/figures
+  export COCOS_SCALE=reduced COCOS_RUNS=$out/runs COCOS_FIGURES=$figures
+  where=(--output-dir "$out")
+fi
+mkdir -p "$figures"
+logs=${out:-$root/build/notebooks-commit}
+mkdir -p "$logs"
 cd "$root/notebooks"
 books=("$@")
 [ ${#books[@]} -gt 0 ] || books=([0-9]*.ipynb)
@@ -16,18 +36,20 @@ for nb in "${books[@]}"; do
   t=$SECONDS
   # Debian's jupyter runs on /usr/bin/python3, whatever python3 is first on PATH.
   if ! /usr/bin/python3 -m nbconvert --to notebook --execute --ExecutePreprocessor.timeout=3600 \
-      --output-dir "$out" "$nb" >"$out/${nb%.ipynb}.log" 2>&1; then
+      "${where[@]}" "$nb" >"$logs/${nb%.ipynb}.log" 2>&1; then
     echo "notebooks: $nb failed; its log:" >&2
-    grep -v "^I[0-9]" "$out/${nb%.ipynb}.log" | tail -40 >&2
+    grep -v "^I[0-9]" "$logs/${nb%.ipynb}.log" | tail -40 >&2
     exit 1
   fi
   echo "notebooks: $nb ok in $((SECONDS - t)) s"
 done
 # Every figure a notebook showed was exported as SVG and PNG.
-for svg in figures/*.svg; do
+for svg in "$figures"/*.svg; do
   [ -s "$svg" ] && [ -s "${svg%.svg}.png" ] || { echo "notebooks: $svg lacks its PNG" >&2; exit 1; }
 done
-if grep -l "not exported" "$out"/*.ipynb >/dev/null 2>&1; then
-  echo "notebooks: a figure was not exported:" >&2; grep -h -o "figure [^ ]* not exported[^\"]*" "$out"/*.ipynb >&2; exit 1
+executed=$root/notebooks
+$commit || executed=$out
+if grep -l "not exported" "$executed"/[0-9]*.ipynb >/dev/null 2>&1; then
+  echo "notebooks: a figure was not exported:" >&2; grep -h -o "figure [^ ]* not exported[^\"]*" "$executed"/[0-9]*.ipynb >&2; exit 1
 fi
-echo "notebooks: ${#books[@]} executed in $((SECONDS - start)) s; $(ls figures/*.svg | wc -l) figures in notebooks/figures"
+echo "notebooks: ${#books[@]} executed in $((SECONDS - start)) s; $(ls "$figures"/*.svg | wc -l) figures in $figures"

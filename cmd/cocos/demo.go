@@ -46,7 +46,10 @@ func demoSummary(res demo.Result, wall time.Duration) string {
 	var b strings.Builder
 	b.WriteString("\nTurn 1 → turn 2 (suite test split, %)\n")
 	b.WriteString(metrics.Table(res.TwoTurn))
-	b.WriteString("\nTurn 1 → last turn\n")
+	if len(res.AllTurns) > 0 {
+		_, last := res.AllTurns[0].Turns()
+		fmt.Fprintf(&b, "\nTurn 1 → turn %d\n", last)
+	}
 	b.WriteString(metrics.Table(res.AllTurns))
 	b.WriteString("\nAcc@t per turn (%)\n")
 	for _, r := range res.TwoTurn {

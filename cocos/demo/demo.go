@@ -89,7 +89,7 @@ func (d *demo) eval(ctx context.Context) error {
 			return fmt.Errorf("%s: %w", m.Name, err)
 		}
 		d.res.TwoTurn = append(d.res.TwoTurn, metrics.Summarize(m.Name, ts, 1, 2))
-		d.res.AllTurns = append(d.res.AllTurns, metrics.Summarize(fmt.Sprintf("%s t1→t%d", m.Name, turns), ts, 1, turns))
+		d.res.AllTurns = append(d.res.AllTurns, metrics.Summarize(m.Name, ts, 1, turns))
 		for t := 1; t <= turns; t++ {
 			d.res.Turns[m.Name] = append(d.res.Turns[m.Name], metrics.Acc(ts, t))
 		}

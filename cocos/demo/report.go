@@ -15,7 +15,7 @@ import (
 // curves from each run's progress log, the evaluations from their Arrow
 // trajectories.
 func Report(dir string) (report.Page, error) {
-	p := report.Page{Title: "CoCoS demo — " + filepath.Base(dir)}
+	p := report.Page{Title: "CoCoS on the built-in suite: boost, Turn-RL and CoCoS (" + dir + ")"}
 	evals := map[string][]metrics.Trajectory{}
 	var names []string
 	for _, m := range methods {
@@ -34,7 +34,7 @@ func pct(x float64) string { return fmt.Sprintf("%.1f", 100*x) }
 
 // results is the paper's table over turns 1→2 and 1→T.
 func results(names []string, evals map[string][]metrics.Trajectory) report.Section {
-	t := &report.Table{Header: []string{"model", "turns", "Acc@t1", "Acc@t2", "Δi→c", "Δc→i", "Δ"}}
+	t := &report.Table{Header: []string{"model", "turns", "Acc@t1", "Acc@later turn", "Δi→c", "Δc→i", "Δ"}}
 	for _, n := range names {
 		ts := evals[n]
 		last := len(ts[0])
@@ -44,7 +44,7 @@ func results(names []string, evals map[string][]metrics.Trajectory) report.Secti
 		}
 	}
 	return report.Section{Heading: "Results on the suite's test split (%)", Table: t,
-		Text: "Greedy decoding; turn t sees the code of turn t−1 and the correction instruction. Acc@t2 is the accuracy at the later turn of each row."}
+		Text: "Greedy decoding; turn t sees the code of turn t−1 and the correction instruction. Acc@later turn is the accuracy at the row's later turn (2, or the last)."}
 }
 
 // training plots each run's per-step progress.

@@ -23,7 +23,8 @@ type Lab struct {
 	// Dir holds the runs: $COCOS_RUNS/NAME when set, else runs/NAME.
 	Dir string
 	// Train holds the RL prompts; Test the main evaluation problems
-	// (EvalProblems of them); Extra the further test sets by name.
+	// (EvalProblems of them, from Scale.EvalSplit); Extra the further test
+	// sets by name.
 	Train, Test []data.Problem
 	Extra       map[string][]data.Problem
 	Backend     compute.Backend
@@ -64,12 +65,19 @@ func (l *Lab) Close() error { return l.Judge.Close() }
 
 func (l *Lab) loadProblems() error {
 	s := l.Scale
+	split := s.EvalSplit
+	if split == "" {
+		split = "test"
+	}
+	if split != "test" && split != "validation" {
+		return fmt.Errorf("Scale.EvalSplit %q: want test or validation", split)
+	}
 	if s.Dataset == "suite" {
 		l.tasks = data.Suite(s.Suite)
-		l.Train, l.Test = data.SuiteProblems(l.tasks, "train"), data.SuiteProblems(l.tasks, "test")
+		l.Train, l.Test = data.SuiteProblems(l.tasks, "train"), data.SuiteProblems(l.tasks, split)
 	} else {
 		var err error
-		if l.Train, l.Test, err = l.load(s.Dataset, "train", "test"); err != nil {
+		if l.Train, l.Test, err = l.load(s.Dataset, "train", split); err != nil {
 			return err
 		}
 	}

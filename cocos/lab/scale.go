@@ -42,6 +42,9 @@ type Scale struct {
 	MaxNewTokens int
 	// EvalProblems keeps the first N test problems (0: all).
 	EvalProblems int
+	// EvalSplit is the split Lab.Test holds: "test" (default) for the
+	// reported tables, "validation" while choosing a configuration.
+	EvalSplit string
 	// Turns is the most turns an evaluation runs (section 8.3: 5).
 	Turns int
 	// EvalEvery is the steps between the test evaluations of a run that
@@ -82,6 +85,28 @@ func Embedded() Scale {
 			SFT:    train.SFTConfig{Steps: 20, Batch: 8, LR: 2e-3, MaxLen: 512},
 			ReVISE: train.PreferenceConfig{Steps: 10, Batch: 4, LR: 2e-4, Beta: 0.1, SFTWeight: 1, MaxLen: 512}},
 	}
+}
+
+// Reduced is s cut to a few steps and problems, in runs/NAME-reduced: the
+// same code path in seconds, for CI's pass over the notebooks and the
+// examples. Its numbers mean nothing.
+func Reduced(s Scale) Scale {
+	s.Name += "-reduced"
+	s.SFT.Steps, s.SFT.Batch, s.SFT.Warmup = 4, 4, 1
+	s.RL.Steps, s.RL.Batch = 2, 2
+	s.Baselines.Problems, s.Baselines.Samples = 4, 2
+	s.Baselines.SFT.Steps, s.Baselines.ReVISE.Steps = 2, 2
+	s.MaxNewTokens, s.EvalProblems, s.Turns, s.EvalEvery, s.SETSSamples = 24, 6, 3, 1, 2
+	return s
+}
+
+// FromEnv is s, or Reduced(s) when $COCOS_SCALE is "reduced" (how CI runs
+// the notebooks and examples quickly without editing them).
+func FromEnv(s Scale) Scale {
+	if os.Getenv("COCOS_SCALE") == "reduced" {
+		return Reduced(s)
+	}
+	return s
 }
 
 // Paper is the paper's setting (Table 8) for a pre-trained model id

@@ -4,6 +4,7 @@ package metrics
 
 import (
 	"fmt"
+	"math"
 	"strings"
 )
 
@@ -145,20 +146,57 @@ func PassAtK(n, c, k int) float64 {
 
 // Row is one line of the paper's results tables.
 type Row struct {
-	Method                        string
+	Method string
+	// From and To are the two turns compared (Acc1 is Acc@tFrom, Acc2
+	// Acc@tTo); 0 reads as 1 and 2.
+	From, To                      int
 	Acc1, Acc2, IToC, CToI, Delta float64 // fractions
 }
 
 // Summarize computes a Row between turns t1 and t2.
 func Summarize(method string, ts []Trajectory, t1, t2 int) Row {
 	up, down, d := Changes(ts, t1, t2)
-	return Row{Method: method, Acc1: Acc(ts, t1), Acc2: Acc(ts, t2), IToC: up, CToI: down, Delta: d}
+	return Row{Method: method, From: t1, To: t2, Acc1: Acc(ts, t1), Acc2: Acc(ts, t2), IToC: up, CToI: down, Delta: d}
+}
+
+// Turns are the row's two turns, 1 and 2 unless set.
+func (r Row) Turns() (from, to int) {
+	from, to = r.From, r.To
+	if from == 0 {
+		from = 1
+	}
+	if to == 0 {
+		to = 2
+	}
+	return from, to
+}
+
+// TableHeader is the column names of a table of rows: Acc@t1 and Acc@t5
+// when every row compares turns 1 and 5, Acc@first and Acc@last (named
+// in each row's method) when they differ.
+func TableHeader(rows []Row) []string {
+	if len(rows) == 0 {
+		return Header(1, 2)
+	}
+	from, to := rows[0].Turns()
+	for _, r := range rows[1:] {
+		if f, t := r.Turns(); f != from || t != to {
+			return []string{"method", "Acc@first", "Acc@last", "Δi→c", "Δc→i", "Δ"}
+		}
+	}
+	return Header(from, to)
+}
+
+// Header is the results table's column names for turns from and to.
+func Header(from, to int) []string {
+	return []string{"method", fmt.Sprintf("Acc@t%d", from), fmt.Sprintf("Acc@t%d", to), "Δi→c", "Δc→i", "Δ"}
 }
 
 // Table renders rows as the paper prints them, in percent.
 func Table(rows []Row) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-16s %8s %8s %8s %8s %8s\n", "method", "Acc@t1", "Acc@t2", "Δi→c", "Δc→i", "Δ")
+	h := TableHeader(rows)
+	fmt.Fprintf(&b, "%-16s %8s %8s %8s %8s %8s\n", h[0], h[1], h[2], h[3], h[4], h[5])
 	for _, r := range rows {
 		fmt.Fprintf(&b, "%-16s %8.1f %8.1f %8.1f %8.1f %8.1f\n", r.Method,
 			100*r.Acc1, 100*r.Acc2, 100*r.IToC, 100*r.CToI, 100*r.Delta)
@@ -190,4 +228,80 @@ func PassAtKRuns(runs [][]Trajectory, t, k int) float64 {
 type Checkpoint struct {
 	Step int
 	Runs []Trajectory
+}
+
+// Spread is a results row over seeds: each field's mean and sample
+// standard deviation (n−1), as fractions.
+type Spread struct {
+	Method string
+	Seeds  int
+	Mean   Row
+	SD     Row
+}
+
+// OverSeeds summarises rows of the same method on different seeds.
+func OverSeeds(method string, rows []Row) Spread {
+	s := Spread{Method: method, Seeds: len(rows)}
+	if len(rows) == 0 {
+		return s
+	}
+	s.Mean.From, s.Mean.To = rows[0].Turns()
+	s.SD.From, s.SD.To = s.Mean.From, s.Mean.To
+	for _, f := range rowFields {
+		var xs []float64
+		for _, r := range rows {
+			xs = append(xs, *f(&r))
+		}
+		*f(&s.Mean), *f(&s.SD) = MeanSD(xs)
+	}
+	s.Mean.Method, s.SD.Method = method, method
+	return s
+}
+
+var rowFields = []func(*Row) *float64{
+	func(r *Row) *float64 { return &r.Acc1 }, func(r *Row) *float64 { return &r.Acc2 },
+	func(r *Row) *float64 { return &r.IToC }, func(r *Row) *float64 { return &r.CToI },
+	func(r *Row) *float64 { return &r.Delta },
+}
+
+// Cells are the spread's five numbers as "mean ± sd" in percent.
+func (s Spread) Cells() []string {
+	var out []string
+	for _, f := range rowFields {
+		out = append(out, fmt.Sprintf("%.1f ± %.1f", 100**f(&s.Mean), 100**f(&s.SD)))
+	}
+	return out
+}
+
+// SpreadTable renders spreads as the paper's table, mean ± sd in percent.
+func SpreadTable(spreads []Spread) string {
+	var b strings.Builder
+	h := Header(1, 2)
+	if len(spreads) > 0 {
+		h = Header(spreads[0].Mean.Turns())
+	}
+	fmt.Fprintf(&b, "%-16s %13s %13s %13s %13s %13s\n", h[0], h[1], h[2], h[3], h[4], h[5])
+	for _, s := range spreads {
+		c := s.Cells()
+		fmt.Fprintf(&b, "%-16s %13s %13s %13s %13s %13s\n", s.Method, c[0], c[1], c[2], c[3], c[4])
+	}
+	return b.String()
+}
+
+// MeanSD is the mean and sample standard deviation (n−1; 0 for one value).
+func MeanSD(xs []float64) (mean, sd float64) {
+	if len(xs) == 0 {
+		return 0, 0
+	}
+	for _, x := range xs {
+		mean += x
+	}
+	mean /= float64(len(xs))
+	if len(xs) < 2 {
+		return mean, 0
+	}
+	for _, x := range xs {
+		sd += (x - mean) * (x - mean)
+	}
+	return mean, math.Sqrt(sd / float64(len(xs)-1))
 }

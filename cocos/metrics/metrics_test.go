@@ -99,3 +99,37 @@ func TestPassAtKRuns(t *testing.T) {
 		}
 	}
 }
+
+func TestTableHeader(t *testing.T) {
+	ts := []Trajectory{{{Passed: []bool{true}}, {Passed: []bool{false}}, {Passed: []bool{true}}}}
+	for _, c := range []struct {
+		rows []Row
+		want string
+	}{
+		{[]Row{Summarize("a", ts, 1, 2)}, "Acc@t1   Acc@t2"},
+		{[]Row{Summarize("a", ts, 1, 3), Summarize("b", ts, 1, 3)}, "Acc@t1   Acc@t3"},
+		{[]Row{Summarize("a t1→t2", ts, 1, 2), Summarize("a t1→t3", ts, 1, 3)}, "Acc@first Acc@last"},
+	} {
+		if got := Table(c.rows); !strings.Contains(strings.Split(got, "\n")[0], c.want) {
+			t.Errorf("header %q, want it to hold %q", strings.Split(got, "\n")[0], c.want)
+		}
+	}
+}
+
+func TestOverSeeds(t *testing.T) {
+	rows := []Row{{Acc1: 0.2, Acc2: 0.3, Delta: 0.1}, {Acc1: 0.4, Acc2: 0.4, Delta: 0}, {Acc1: 0.3, Acc2: 0.5, Delta: 0.2}}
+	s := OverSeeds("cocos", rows)
+	// numpy: mean [0.2,0.4,0.3] = 0.3, std(ddof=1) = 0.1
+	if math.Abs(s.Mean.Acc1-0.3) > 1e-12 || math.Abs(s.SD.Acc1-0.1) > 1e-12 || math.Abs(s.Mean.Delta-0.1) > 1e-12 {
+		t.Errorf("spread %+v", s)
+	}
+	if got := s.Cells()[0]; got != "30.0 ± 10.0" {
+		t.Errorf("cell %q", got)
+	}
+	if !strings.Contains(SpreadTable([]Spread{s}), "cocos") {
+		t.Error("table lacks the method")
+	}
+	if m, sd := MeanSD([]float64{5}); m != 5 || sd != 0 {
+		t.Errorf("one value: %g ± %g", m, sd)
+	}
+}

@@ -82,7 +82,7 @@ func Results(caption string, rows []metrics.Row) {
 			cells[i] = append(cells[i], fmt.Sprintf("%.1f", 100*v))
 		}
 	}
-	Table(caption, []string{"method", "Acc@t1", "Acc@t2", "Δi→c", "Δc→i", "Δ"}, cells)
+	Table(caption, metrics.TableHeader(rows), cells)
 	fmt.Print(caption + "\n" + metrics.Table(rows))
 }
 
