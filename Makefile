@@ -6,7 +6,7 @@ GO ?= go
 export GOTOOLCHAIN := go1.27.3
 export GOEXPERIMENT := simd
 
-.PHONY: test setup build bench-sandbox demo notebooks browser-test lint-docker
+.PHONY: test setup build bench-sandbox demo notebooks notebooks-commit examples browser-test lint-docker
 
 setup:
 	bash scripts/setup.sh
@@ -19,15 +19,26 @@ build:
 test: setup
 	$(GO) vet ./...
 	$(GO) test -p 1 -count=1 -timeout 60m ./...
-	$(MAKE) notebooks browser-test lint-docker
+	$(MAKE) examples notebooks browser-test lint-docker
 
-# Every notebook at the embedded scale under real Jupyter (GoNB kernel).
+# Every notebook under real Jupyter (GoNB kernel) at the reduced scale, into
+# a scratch copy (build/notebooks): the committed notebooks stay as they are.
 notebooks: setup
 	bash scripts/notebooks.sh
 
+# Every notebook at the embedded scale, executed in place with its figures
+# in notebooks/figures: what is committed (hours on 2 cores).
+notebooks-commit: setup
+	bash scripts/notebooks.sh --commit
+
+# The example programs, built and run at the reduced scale.
+examples:
+	COCOS_SCALE=reduced $(GO) run ./examples/gamma -seeds 1,2 -gammas 0,0.5 -out build/examples/gamma
+
 # The quickstart notebook run in headless Chromium; the screenshot lands in docs/.
 browser-test: setup
-	node tools/node/browser_test.mjs notebooks docs/browser-quickstart.png
+	COCOS_SCALE=reduced COCOS_RUNS=$(CURDIR)/build/browser/runs COCOS_FIGURES=$(CURDIR)/build/browser/figures \
+		node tools/node/browser_test.mjs notebooks docs/browser-quickstart.png
 
 bench-sandbox: setup
 	$(GO) run ./cmd/cocos bench sandbox

@@ -16,7 +16,8 @@ import (
 func TestReducedDemo(t *testing.T) {
 	bin, dir := buildCocos(t), t.TempDir()
 	first := cocos(t, bin, dir, "demo", "--reduced", "--dir", "run", "--quiet")
-	for _, want := range []string{"Acc@t1", "boost", "turn-rl", "cocos", "report: run/report.html"} {
+	// The last table compares turns 1 and 3 and says so in its header.
+	for _, want := range []string{"Acc@t1", "boost", "turn-rl", "cocos", "report: run/report.html", "Turn 1 → turn 3", "Acc@t3"} {
 		if !strings.Contains(first, want) {
 			t.Errorf("output lacks %q:\n%s", want, first)
 		}
@@ -38,6 +39,9 @@ func TestReducedDemo(t *testing.T) {
 		t.Errorf("cocos training trajectories: %d rows (%v), want 2 steps × 2 prompts × 2 samples × 2 turns", len(rows), err)
 	}
 	html, _ := os.ReadFile(filepath.Join(run, "report.html"))
+	if !strings.Contains(string(html), "<title>CoCoS on the built-in suite: boost, Turn-RL and CoCoS (") {
+		t.Error("report title does not say what it shows")
+	}
 	if n := strings.Count(string(html), "echarts.init("); n < 8 {
 		t.Errorf("report has %d charts", n)
 	}

@@ -32,17 +32,13 @@ type Config struct {
 	Progress     io.Writer
 }
 
-// Default is the demo of README's first command: about 8 minutes on a
-// 2-core CPU with the Go backend (docs/demo.md has the sizing).
+// Default is the demo of README's first command: the notebooks' embedded
+// scale, about 8 minutes on a 2-core CPU with the Go backend
+// (docs/demo.md has the sizing).
 func Default() Config {
-	// The notebooks' embedded scale, with a longer boost SFT, more RL steps
-	// and more test problems (docs/demo.md has why).
 	e := lab.Embedded()
-	sft, rl := e.SFT, e.RL
-	sft.Steps, sft.Warmup = 400, 20
-	rl.Steps = 8
-	return Config{Seed: e.Seed, Model: e.Model, Suite: e.Suite, SFT: sft, RL: rl,
-		MaxNewTokens: e.MaxNewTokens, EvalTurns: e.Turns, EvalProblems: 50}
+	return Config{Seed: e.Seed, Model: e.Model, Suite: e.Suite, SFT: e.SFT, RL: e.RL,
+		MaxNewTokens: e.MaxNewTokens, EvalTurns: e.Turns, EvalProblems: e.EvalProblems}
 }
 
 // scale is the demo as a lab scale.

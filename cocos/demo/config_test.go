@@ -13,9 +13,9 @@ import (
 func TestDefaultIsTheMeasuredDemo(t *testing.T) {
 	c := Default()
 	want := Config{Seed: 1, Model: c.Model, Suite: c.Suite,
-		SFT:          train.SFTConfig{Steps: 400, Batch: 8, LR: 1e-2, Warmup: 20, MaxLen: 512},
-		RL:           rl.RLOOConfig{K: 2, Batch: 8, Steps: 8, LR: 2e-4},
-		MaxNewTokens: 40, EvalTurns: 5, EvalProblems: 50}
+		SFT:          train.SFTConfig{Steps: 800, Batch: 8, LR: 1e-2, Warmup: 40, MaxLen: 512},
+		RL:           rl.RLOOConfig{K: 2, Batch: 8, Steps: 120, LR: 1e-3},
+		MaxNewTokens: 40, EvalTurns: 5, EvalProblems: 100}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("Default() = %+v\nwant %+v", c, want)
 	}

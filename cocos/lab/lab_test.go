@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/cocos-go/cocos/cocos/train"
@@ -70,5 +71,54 @@ func TestRunsAreKept(t *testing.T) {
 	}
 	if _, err := l.Eval(ctx, "boost", Evaluation{Model: boost, Turns: 3}); err == nil {
 		t.Error("changed settings were served from the cache")
+	}
+}
+
+// TestEvalSplit: the validation split is where configurations are chosen;
+// it shares no problem with the test split, and an unknown split is an
+// error naming the field.
+func TestEvalSplit(t *testing.T) {
+	t.Setenv("COCOS_RUNS", t.TempDir())
+	test, val := tiny(), tiny()
+	val.EvalSplit = "validation"
+	lt, err := Open(test)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lt.Close()
+	lv, err := Open(val)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lv.Close()
+	seen := map[string]bool{}
+	for _, p := range lt.Test {
+		seen[p.Text+p.Tests[0]] = true
+		if p.Split != "test" {
+			t.Errorf("%s in Test at EvalSplit \"\"", p.Split)
+		}
+	}
+	for _, p := range lv.Test {
+		if p.Split != "validation" || seen[p.Text+p.Tests[0]] {
+			t.Errorf("validation problem %s (split %s) also in test", p.ID, p.Split)
+		}
+	}
+	bad := tiny()
+	bad.EvalSplit = "train"
+	if _, err := Open(bad); err == nil || !strings.Contains(err.Error(), "EvalSplit") {
+		t.Errorf("EvalSplit train: %v", err)
+	}
+}
+
+// TestReduced: COCOS_SCALE=reduced shrinks a scale into its own runs.
+func TestReduced(t *testing.T) {
+	t.Setenv("COCOS_SCALE", "")
+	if s := FromEnv(Embedded()); !reflect.DeepEqual(s, Embedded()) {
+		t.Error("FromEnv changed the scale without COCOS_SCALE")
+	}
+	t.Setenv("COCOS_SCALE", "reduced")
+	s := FromEnv(Embedded())
+	if s.Name != "embedded-reduced" || s.SFT.Steps >= Embedded().SFT.Steps || s.RL.Steps >= Embedded().RL.Steps {
+		t.Errorf("reduced scale %s: %d SFT, %d RL steps", s.Name, s.SFT.Steps, s.RL.Steps)
 	}
 }

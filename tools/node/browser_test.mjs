@@ -45,6 +45,8 @@ try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await page.goto(`${base}/notebooks/${book}?token=${token}`);
   await page.waitForFunction(() => window.Jupyter?.notebook?.kernel?.is_connected(), null, { timeout: 120_000 });
+  // The committed notebook keeps its outputs: nothing run here is saved.
+  await page.evaluate(() => Jupyter.notebook.set_autosave_interval(0));
   await page.evaluate(() => Jupyter.notebook.execute_all_cells());
   // Every code cell gets a number once run; "*" while queued or running.
   await page.waitForFunction(() => Jupyter.notebook.get_cells().filter((c) => c.cell_type === "code")
