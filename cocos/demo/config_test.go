@@ -13,7 +13,7 @@ import (
 func TestDefaultIsTheMeasuredDemo(t *testing.T) {
 	c := Default()
 	want := Config{Seed: 1, Model: c.Model, Suite: c.Suite,
-		SFT:          train.SFTConfig{Steps: 800, Batch: 8, LR: 1e-2, Warmup: 40, MaxLen: 512},
+		SFT:          train.SFTConfig{Steps: 1200, Batch: 8, LR: 1e-2, Warmup: 60, MaxLen: 512},
 		RL:           rl.RLOOConfig{K: 2, Batch: 8, Steps: 120, LR: 1e-3},
 		MaxNewTokens: 40, EvalTurns: 5, EvalProblems: 100}
 	if !reflect.DeepEqual(c, want) {

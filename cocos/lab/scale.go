@@ -76,7 +76,7 @@ func Embedded() Scale {
 			VocabSize: 1024, TieWordEmbeddings: true, MaxPositionEmbeddings: 1024},
 		Dataset:      "suite",
 		Suite:        data.SuiteConfig{MaxLevel: 1},
-		SFT:          train.SFTConfig{Steps: 800, Batch: 8, LR: 1e-2, Warmup: 40, MaxLen: 512},
+		SFT:          train.SFTConfig{Steps: 1200, Batch: 8, LR: 1e-2, Warmup: 60, MaxLen: 512},
 		RL:           rl.RLOOConfig{K: 2, Batch: 8, Steps: 120, LR: 1e-3},
 		MaxNewTokens: 40,
 		EvalProblems: 100,
