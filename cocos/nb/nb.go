@@ -103,3 +103,15 @@ func Check(err error) {
 		panic(err)
 	}
 }
+
+// Spreads displays results over seeds as mean ± sd (metrics.OverSeeds).
+func Spreads(caption string, spreads []metrics.Spread) {
+	cells := make([][]string, len(spreads))
+	h := metrics.Header(1, 2)
+	for i, s := range spreads {
+		cells[i] = append([]string{fmt.Sprintf("%s (%d seeds)", s.Method, s.Seeds)}, s.Cells()...)
+		h = metrics.Header(s.Mean.Turns())
+	}
+	Table(caption, h, cells)
+	fmt.Print(caption + "\n" + metrics.SpreadTable(spreads))
+}
