@@ -73,6 +73,9 @@ func HeaderText(commit, scale string, seeds []uint64, start time.Time, wall time
 func show(info runInfo, wall time.Duration) {
 	text := HeaderText(info.Commit, info.Scale, info.Seeds, info.Start, wall)
 	gonbui.UpdateHTML(headerID, `<p style="font-family:monospace">`+html.EscapeString(text)+`</p>`)
+	// The cell exits right after Begin: without a sync GoNB may never
+	// receive the block, and End would then open a second one.
+	gonbui.Sync()
 }
 
 // describe names a scale and its sizes.
