@@ -29,7 +29,8 @@ type SuiteConfig struct {
 	// Seed makes the suite reproducible. Default 1.
 	Seed uint64
 	// Train, Validation and Test are the number of tasks per split.
-	// Defaults 2000, 200, 200.
+	// Defaults 2000, 200, 200; a negative Validation means no validation
+	// split (its keys stay in train: the suite before it had one).
 	Train, Validation, Test int
 	// TestFraction is the share of parameter keys reserved for the test
 	// split, and again for the validation split (where configurations are
@@ -49,7 +50,7 @@ func (c *SuiteConfig) fill() {
 	if c.Train <= 0 {
 		c.Train = 2000
 	}
-	if c.Validation <= 0 {
+	if c.Validation == 0 {
 		c.Validation = 200
 	}
 	if c.Test <= 0 {
@@ -71,7 +72,7 @@ func (c *SuiteConfig) fill() {
 func Suite(cfg SuiteConfig) []Task {
 	cfg.fill()
 	r := rand.New(rand.NewPCG(cfg.Seed, 0x636f636f73))
-	want := map[string]int{"train": cfg.Train, "validation": cfg.Validation, "test": cfg.Test}
+	want := map[string]int{"train": cfg.Train, "validation": max(cfg.Validation, 0), "test": cfg.Test}
 	// A key may come back with other inputs and phrasing, a bounded number
 	// of times, so that no family's few parameters flood a split.
 	repeats := map[string]int{"train": 6, "validation": 2, "test": 2}
@@ -86,7 +87,7 @@ func Suite(cfg SuiteConfig) []Task {
 	// With few families the keys may run out first: then each key may come
 	// back once more, and again (the default suite fills on the first pass).
 	for tries, extra := 0, 0; want["train"] > 0 || want["validation"] > 0 || want["test"] > 0; tries++ {
-		if tries == 200*(cfg.Train+cfg.Validation+cfg.Test) {
+		if tries == 200*(cfg.Train+max(cfg.Validation, 0)+cfg.Test) {
 			if extra++; extra > 4 {
 				break
 			}
@@ -96,6 +97,9 @@ func Suite(cfg SuiteConfig) []Task {
 		s := fam.gen(r)
 		key := fam.name + "(" + s.params + ")"
 		split := keySplit(key, cfg.Seed, cfg.TestFraction)
+		if split == "validation" && cfg.Validation < 0 {
+			split = "train"
+		}
 		if want[split] == 0 {
 			continue
 		}

@@ -147,7 +147,7 @@ func TestPackedStepEqualsPadded(t *testing.T) {
 // tokenized (none dropped) with a BPE of vocab ids trained on it.
 func suiteBoost(t *testing.T, train, pairs, vocab int) (*tokenizer.Tokenizer, []Tokenized) {
 	t.Helper()
-	tasks := data.Suite(data.SuiteConfig{Train: train, Test: 2})
+	tasks := data.Suite(data.SuiteConfig{Train: train, Test: 2, Validation: -1})
 	ex := BoostExamples(data.TwoTurnFromSuite(data.SuiteSplit(tasks, "train")[:pairs]), prompt.Builder{}, 1)
 	var texts []string
 	for _, e := range ex {
