@@ -91,13 +91,15 @@ func Embedded() Scale {
 }
 
 // Reduced is s cut to a few steps and problems, in runs/NAME-reduced: the
-// same code path in seconds, for CI's pass over the notebooks and the
-// examples. Its numbers mean nothing.
+// same code path in seconds to a minute, for CI's pass over the notebooks
+// and the examples. Its numbers mean nothing.
 func Reduced(s Scale) Scale {
 	s.Name += "-reduced"
-	s.SFT.Steps, s.SFT.Batch, s.SFT.Warmup = 4, 4, 1
+	// Enough boost SFT that some samples pass: the baselines need correct
+	// and wrong programs of the same problem.
+	s.SFT.Steps, s.SFT.Warmup = min(s.SFT.Steps, 150), min(s.SFT.Warmup, 10)
 	s.RL.Steps, s.RL.Batch = 2, 2
-	s.Baselines.Problems, s.Baselines.Samples = 4, 2
+	s.Baselines.Problems, s.Baselines.Samples = 24, 4
 	s.Baselines.SFT.Steps, s.Baselines.ReVISE.Steps = 2, 2
 	s.MaxNewTokens, s.EvalProblems, s.Turns, s.EvalEvery, s.SETSSamples = 24, 6, 3, 1, 2
 	return s
