@@ -52,4 +52,9 @@ $commit || executed=$out
 if grep -l "not exported" "$executed"/[0-9]*.ipynb >/dev/null 2>&1; then
   echo "notebooks: a figure was not exported:" >&2; grep -h -o "figure [^ ]* not exported[^\"]*" "$executed"/[0-9]*.ipynb >&2; exit 1
 fi
+# Committed notebooks name no machine's paths: GoNB's go.work message and the
+# figure exports print the checkout's absolute path.
+if $commit; then
+  for nb in "${books[@]}"; do sed -i "s#${root}#.#g" "$root/notebooks/$nb"; done
+fi
 echo "notebooks: ${#books[@]} executed in $((SECONDS - start)) s; $(ls "$figures"/*.svg | wc -l) figures in $figures"
