@@ -86,8 +86,10 @@ func Suite(cfg SuiteConfig) []Task {
 	var out []Task
 	// With few families the keys may run out first: then each key may come
 	// back once more, and again (the default suite fills on the first pass).
-	for tries, extra := 0, 0; want["train"] > 0 || want["validation"] > 0 || want["test"] > 0; tries++ {
-		if tries == 200*(cfg.Train+max(cfg.Validation, 0)+cfg.Test) {
+	left := func() int { return want["train"] + want["validation"] + want["test"] }
+	budget := 200 * left()
+	for tries, extra := 0, 0; left() > 0; tries++ {
+		if tries == budget {
 			if extra++; extra > 4 {
 				break
 			}
