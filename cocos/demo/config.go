@@ -47,12 +47,10 @@ func (c Config) scale() lab.Scale {
 		MaxNewTokens: c.MaxNewTokens, EvalProblems: c.EvalProblems, Turns: max(c.EvalTurns, 2), Seed: c.Seed}
 }
 
-// Reduced is Default cut to a few steps and problems: the same code path,
-// for CI.
+// Reduced is Default cut to a few steps and problems (lab.Reduced): the
+// same code path, for CI.
 func Reduced() Config {
-	c := Default()
-	c.SFT.Steps, c.SFT.Batch, c.SFT.Warmup = 4, 4, 1
-	c.RL.Steps, c.RL.Batch = 2, 2
-	c.MaxNewTokens, c.EvalTurns, c.EvalProblems = 24, 3, 8
+	c, r := Default(), lab.Reduced(Default().scale())
+	c.SFT, c.RL, c.MaxNewTokens, c.EvalTurns, c.EvalProblems = r.SFT, r.RL, r.MaxNewTokens, r.Turns, r.EvalProblems
 	return c
 }

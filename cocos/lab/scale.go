@@ -101,7 +101,7 @@ func Reduced(s Scale) Scale {
 	s.RL.Steps, s.RL.Batch = 2, 2
 	s.Baselines.Problems, s.Baselines.Samples = 24, 4
 	s.Baselines.SFT.Steps, s.Baselines.ReVISE.Steps = 2, 2
-	s.MaxNewTokens, s.EvalProblems, s.Turns, s.EvalEvery, s.SETSSamples = 24, 6, 3, 1, 2
+	s.MaxNewTokens, s.EvalProblems, s.Turns, s.EvalEvery, s.SETSSamples = 24, 8, 3, 1, 2
 	return s
 }
 
