@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 
 	"github.com/cocos-go/cocos/sandbox"
 )
@@ -13,7 +14,7 @@ import (
 // data: {question}[BEGIN]{first}[DONE]{instruction}[CORRECT] -> {second}).
 type TwoTurn struct {
 	Problem Problem
-	First   string // fails at least one test
+	First   string // fails at least one test (see WithAttempts)
 	Second  string // passes every test
 }
 
@@ -107,4 +108,25 @@ func TwoTurnFromMutants(ctx context.Context, e *sandbox.Executor, ps []Problem, 
 		}
 	}
 	return out, nil
+}
+
+// Attempt is a program a model wrote for a problem, and whether it passed.
+type Attempt struct {
+	Code    string
+	Correct bool
+}
+
+// WithAttempts replaces the first turn of each pair whose problem has a
+// failed attempt (by problem id) with that attempt: a model's own
+// mistakes, as KodCode's pairs are a model's failed trials. With copies a
+// correct attempt replaces it too, so that turn 2 learns to keep a
+// correct program (the pair's second turn is the reference either way).
+func WithAttempts(pairs []TwoTurn, attempts map[string]Attempt, copies bool) []TwoTurn {
+	out := slices.Clone(pairs)
+	for i, p := range out {
+		if a, ok := attempts[p.Problem.ID]; ok && (!a.Correct || copies) {
+			out[i].First = a.Code
+		}
+	}
+	return out
 }

@@ -55,3 +55,28 @@ func TestTwoTurn(t *testing.T) {
 		}
 	}
 }
+
+func TestWithAttempts(t *testing.T) {
+	pairs := TwoTurnFromSuite(Suite(SuiteConfig{Train: 3, Test: 1})[:3])
+	attempts := map[string]Attempt{
+		pairs[0].Problem.ID: {Code: "def wrong(): pass"},
+		pairs[1].Problem.ID: {Code: pairs[1].Second, Correct: true},
+	}
+	for _, tc := range []struct {
+		copies bool
+		want   []string // each pair's first turn
+	}{
+		{false, []string{"def wrong(): pass", pairs[1].First, pairs[2].First}},
+		{true, []string{"def wrong(): pass", pairs[1].Second, pairs[2].First}},
+	} {
+		got := WithAttempts(pairs, attempts, tc.copies)
+		for i, p := range got {
+			if p.First != tc.want[i] || p.Second != pairs[i].Second {
+				t.Errorf("copies %v, pair %d: first %q second %q", tc.copies, i, p.First, p.Second)
+			}
+		}
+	}
+	if pairs[0].First == "def wrong(): pass" {
+		t.Error("WithAttempts changed its input")
+	}
+}

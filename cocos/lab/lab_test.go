@@ -2,12 +2,14 @@ package lab
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/cocos-go/cocos/cocos/train"
+	"github.com/cocos-go/cocos/data"
 	"github.com/cocos-go/cocos/internal/tinytest"
 )
 
@@ -72,6 +74,42 @@ func TestRunsAreKept(t *testing.T) {
 	if _, err := l.Eval(ctx, "boost", Evaluation{Model: boost, Turns: 3}); err == nil {
 		t.Error("changed settings were served from the cache")
 	}
+}
+
+// TestBoostFromAttempts: with BoostAttempts the boost first trains on
+// 1-turn examples (boost-turn1), keeps that model's sampled programs with
+// their verdicts, and trains the boost from it.
+func TestBoostFromAttempts(t *testing.T) {
+	t.Setenv("COCOS_RUNS", t.TempDir())
+	s := tiny()
+	s.SFT.Steps, s.BoostAttempts, s.BoostCopies, s.BoostTurns = 4, 5, true, 3
+	l, err := Open(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	l.Log = nil
+	if _, err := l.Boost(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var attempts map[string]data.Attempt
+	raw, err := os.ReadFile(l.Path("boost-turn1", "attempts.json"))
+	if err != nil || json.Unmarshal(raw, &attempts) != nil || len(attempts) != 5 {
+		t.Fatalf("attempts.json: %d attempts, %v", len(attempts), err)
+	}
+	for run, steps := range map[string]int{"boost-turn1": 2, "boost": 2} {
+		if n := countLines(t, l.Path(run, "progress.jsonl")); n < steps {
+			t.Errorf("%s: %d progress lines, want ≥ %d steps", run, n, steps)
+		}
+	}
+}
+
+func countLines(t *testing.T, path string) int {
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Count(string(raw), "\n")
 }
 
 // TestEvalSplit: the validation split is where configurations are chosen;

@@ -3,72 +3,18 @@ package lab
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/cocos-go/cocos/cocos/baselines"
 	"github.com/cocos-go/cocos/cocos/model"
 	"github.com/cocos-go/cocos/cocos/prompt"
 	"github.com/cocos-go/cocos/cocos/rl"
-	"github.com/cocos-go/cocos/cocos/sft"
 	"github.com/cocos-go/cocos/cocos/tokenizer"
 	"github.com/cocos-go/cocos/cocos/train"
-	"github.com/cocos-go/cocos/data"
 )
 
 // run is the RunConfig of the run named name.
 func (l *Lab) run(name string) train.RunConfig {
 	return train.RunConfig{Dir: l.Path(name), ID: name, Seed: l.Scale.Seed, SaveEvery: 25, Progress: l.Log}
-}
-
-// Boost returns the boost model's directory, training it first if needed:
-// at embedded scale a tiny model from scratch, then SFT on the suite's
-// 1-turn and 2-turn examples; at paper scale SFT of Base on KodCode's.
-func (l *Lab) Boost(ctx context.Context) (string, error) {
-	out := l.Path("boost", "model")
-	if done(l.Path("boost")) {
-		return out, nil
-	}
-	base := l.Scale.Base
-	if base == "" {
-		base = l.Path("init")
-		if _, err := os.Stat(filepath.Join(base, "config.json")); err != nil {
-			preset := model.Preset{Name: l.Scale.Name, Config: l.Scale.Model}
-			if _, _, err := train.InitModel(l.Backend, preset, data.SuiteSplit(l.tasks, "train"), l.Scale.Seed, base); err != nil {
-				return "", fmt.Errorf("lab: boost: %w", err)
-			}
-		}
-	}
-	m, tok, err := l.Load(ctx, base)
-	if err != nil {
-		return "", fmt.Errorf("lab: boost: %w", err)
-	}
-	pairs, err := l.boostPairs(ctx)
-	if err != nil {
-		return "", fmt.Errorf("lab: boost: %w", err)
-	}
-	cfg := l.Scale.SFT
-	cfg.Run = l.run("boost")
-	l.logf("boost SFT: %d steps of %d examples from %s", cfg.Steps, cfg.Batch, base)
-	job := &train.SFT{Model: m, Tokenizer: tok, Examples: sft.BoostExamples(pairs, prompt.Builder{}, l.Scale.Seed), Config: cfg}
-	if _, err := job.Run(ctx); err != nil {
-		return "", fmt.Errorf("lab: boost: %w", err)
-	}
-	return out, nil
-}
-
-func (l *Lab) boostPairs(ctx context.Context) ([]data.TwoTurn, error) {
-	if l.Scale.KodCode == "" {
-		if l.tasks == nil {
-			return nil, fmt.Errorf("scale %s trains on %s: set Scale.KodCode (or $COCOS_KODCODE) to KodCode's parquet file", l.Scale.Name, l.Scale.Dataset)
-		}
-		return data.TwoTurnFromSuite(data.SuiteSplit(l.tasks, "train")), nil
-	}
-	ps, _, err := data.LoadKodCode(l.Scale.KodCode)
-	if err != nil {
-		return nil, err
-	}
-	return data.TwoTurnFromMutants(ctx, l.Judge, data.Splits(ps, "train"), 8)
 }
 
 // RL trains method (train.CoCoS, SCoRe1, SCoRe2, TurnRL) from the model

@@ -35,7 +35,22 @@ type Scale struct {
 	// the suite's two-turn pairs).
 	KodCode string
 	SFT     train.SFTConfig
-	RL      rl.RLOOConfig
+	// BoostAttempts, when > 0, builds the boost's 2-turn examples from the
+	// model's own failed attempts, as KodCode's are a model's failed trials:
+	// the first half of the SFT steps train on 1-turn examples alone, that
+	// model samples one program for each of the first BoostAttempts train
+	// problems, and a failed one replaces the suite's hand-written mistake
+	// as its problem's turn 1 for the second half. 0: the suite's mistakes.
+	BoostAttempts int
+	// BoostCopies keeps the correct attempts too, as 2-turn examples whose
+	// turn 2 is the reference program again: without them every 2-turn
+	// example changes its turn 1, and the boost learns to always edit.
+	BoostCopies bool
+	// BoostTurns spreads the 2-turn examples over turns 2 … BoostTurns
+	// (sft.BoostExamplesUpTo) so that a model trained from scratch has seen
+	// the prompts of later turns; ≤ 2: the paper's 2 turns.
+	BoostTurns int
+	RL         rl.RLOOConfig
 	// Baselines size Turn-SFT, Self-Corrector and ReVISE.
 	Baselines Baselines
 	// MaxNewTokens per turn, in training and evaluation.

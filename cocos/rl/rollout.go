@@ -164,11 +164,14 @@ func (s *Sampler) judge(ctx context.Context, problems []data.Problem, per int, g
 
 // sequence builds the trajectory's tokens and action mask: the turn-2
 // prompt (which holds the turn-1 prompt and code) and the turn-2 response.
-// The turn-1 code's tokens are those of the turn-2 prompt whose bytes lie
-// inside the code's span, found by decoding token by token, so they are
-// conditioned on exactly the turn-1 prompt before them. (Encoding the turn-1
-// prompt and code alone can differ at the seams, e.g. an empty code's
-// newlines merging with [DONE]'s.) In Trajectory mode they are action too.
+// The turn-1 tokens are those of the turn-2 prompt that overlap the bytes
+// the model wrote at turn 1 — the code and the "\n[DONE]" after it — found
+// by decoding token by token, so they are conditioned on exactly the turn-1
+// prompt before them. Encoding the turn-1 prompt and code alone can differ
+// at the seams (an empty code's newlines merge with [DONE]'s, a closing
+// quote with the newline after it), and a token that straddles the code's
+// edge still carries code, so straddling tokens belong to the turn. In
+// Trajectory mode they are action too.
 func (s *Sampler) sequence(smp *Sample, turn2 []int, mode Mode) (Rollout, error) {
 	ids, err := s.Tokenizer.Encode(smp.Prompts[1])
 	if err != nil {
@@ -176,18 +179,18 @@ func (s *Sampler) sequence(smp *Sample, turn2 []int, mode Mode) (Rollout, error)
 	}
 	ro := Rollout{Turn1: make([]int32, len(ids)+len(turn2))}
 	start := len(smp.Prompts[0])
-	end := start + len(smp.Codes[0])
+	end := start + len(smp.Codes[0]) + len("\n"+prompt.Done)
 	pos := 0
 	for j, id := range ids {
 		n := tokenLen(s.Tokenizer, id)
-		inCode := int32(0)
-		if n > 0 && pos >= start && pos+n <= end {
-			inCode = 1
+		inTurn := int32(0)
+		if n > 0 && pos < end && pos+n > start {
+			inTurn = 1
 		}
-		ro.Turn1[j] = inCode
+		ro.Turn1[j] = inTurn
 		action := int32(0)
 		if mode == Trajectory {
-			action = inCode
+			action = inTurn
 		}
 		ro.IDs, ro.Action = append(ro.IDs, int32(id)), append(ro.Action, action)
 		pos += n

@@ -15,7 +15,7 @@ import (
 // Example is a prompt and the completion the model learns to write.
 type Example struct {
 	Prompt, Completion string
-	Turns              int // 1 or 2
+	Turns              int // the turn the completion answers: 1, 2, …
 }
 
 // BoostExamples builds the boost data in the authors' format, one 1-turn
@@ -24,14 +24,33 @@ type Example struct {
 //	1-turn: {question}[BEGIN]\n                               -> {correct}\n[DONE]
 //	2-turn: {question}[BEGIN]\n{wrong}\n[DONE]{instruction}[CORRECT]\n -> {correct}\n[DONE]
 func BoostExamples(pairs []data.TwoTurn, b prompt.Builder, seed uint64) []Example {
+	return BoostExamplesUpTo(pairs, b, 2, seed)
+}
+
+// BoostExamplesUpTo is BoostExamples whose 2-turn example is, for each
+// pair, turn t of a t-turn dialogue with t drawn uniformly from 2 … turns:
+// the pair's first program at turn 1, its correct program at turns 2 …
+// t−1 and as the completion. A pre-trained model carries what it learns
+// at turn 2 to later turns; a model trained from scratch has never seen a
+// prompt with two programs in it and falls apart at turn 3 unless these
+// prompts are in its data.
+func BoostExamplesUpTo(pairs []data.TwoTurn, b prompt.Builder, turns int, seed uint64) []Example {
+	r := rand.New(rand.NewPCG(seed, 0x736674))
 	out := make([]Example, 0, 2*len(pairs))
 	for _, p := range pairs {
 		first := b.First(p.Problem)
 		done := p.Second + "\n" + prompt.Done
+		later := b.Next(first, p.First)
+		t := 2
+		if turns > 2 {
+			t += r.IntN(turns - 1)
+		}
+		for range t - 2 {
+			later = b.Next(later, p.Second)
+		}
 		out = append(out, Example{Prompt: first, Completion: done, Turns: 1},
-			Example{Prompt: b.Next(first, p.First), Completion: done, Turns: 2})
+			Example{Prompt: later, Completion: done, Turns: t})
 	}
-	r := rand.New(rand.NewPCG(seed, 0x736674))
 	r.Shuffle(len(out), func(i, j int) { out[i], out[j] = out[j], out[i] })
 	return out
 }

@@ -163,3 +163,31 @@ func suiteBoost(t *testing.T, train, pairs, vocab int) (*tokenizer.Tokenizer, []
 	}
 	return tok, ts
 }
+
+// TestBoostExamplesUpTo: each later-turn example is turn t of a t-turn
+// dialogue (2 ≤ t ≤ turns) holding the first program once and the correct
+// one t−2 times before the completion; turns ≤ 2 is BoostExamples.
+func TestBoostExamplesUpTo(t *testing.T) {
+	tasks := data.Suite(data.SuiteConfig{Train: 40, Test: 2})
+	pairs := data.TwoTurnFromSuite(tasks[:40])
+	if !reflect.DeepEqual(BoostExamplesUpTo(pairs, prompt.Builder{}, 2, 3), BoostExamples(pairs, prompt.Builder{}, 3)) {
+		t.Error("turns 2 differs from BoostExamples")
+	}
+	seen := map[int]int{}
+	for _, e := range BoostExamplesUpTo(pairs, prompt.Builder{}, 5, 3) {
+		seen[e.Turns]++
+		if e.Turns == 1 {
+			continue
+		}
+		if got := strings.Count(e.Prompt, "[CORRECT]\n"); got != e.Turns-1 {
+			t.Errorf("turn %d prompt has %d correction blocks", e.Turns, got)
+		}
+		code := strings.TrimSuffix(e.Completion, "\n[DONE]")
+		if got := strings.Count(e.Prompt, "[CORRECT]\n"+code+"\n[DONE]"); got != e.Turns-2 {
+			t.Errorf("turn %d prompt repeats the correct program %d times, want %d", e.Turns, got, e.Turns-2)
+		}
+	}
+	if seen[1] != 40 || seen[2]+seen[3]+seen[4]+seen[5] != 40 || seen[2] == 0 || seen[5] == 0 || seen[6] != 0 {
+		t.Errorf("turns drawn %v, want 40 one-turn and 40 over turns 2…5", seen)
+	}
+}
