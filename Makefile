@@ -33,9 +33,11 @@ notebooks-commit: setup
 
 # The example programs, built and run at the reduced scale.
 examples:
-	rm -rf build/examples/gamma
+	rm -rf build/examples
 	COCOS_SCALE=reduced $(GO) run ./examples/gamma -seeds 1,2 -gammas 0,0.5 -out build/examples/gamma
 	test -s build/examples/gamma/gamma.csv
+	COCOS_SCALE=reduced $(GO) run ./examples/ablations -seeds 1 -out build/examples/ablations
+	test -s build/examples/ablations/ablations.csv
 
 # The quickstart notebook run in headless Chromium; the screenshot lands in docs/.
 browser-test: setup

@@ -11,18 +11,17 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"flag"
 	"fmt"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strconv"
-	"strings"
 
 	"github.com/cocos-go/cocos/cocos/lab"
 	"github.com/cocos-go/cocos/cocos/metrics"
 	"github.com/cocos-go/cocos/cocos/train"
+	"github.com/cocos-go/cocos/examples/internal/cli"
 )
 
 func main() {
@@ -40,11 +39,11 @@ func main() {
 }
 
 func run(ctx context.Context, seedList, gammaList, out, split string) error {
-	seeds, err := parseList(seedList, func(s string) (uint64, error) { return strconv.ParseUint(s, 10, 64) })
+	seeds, err := cli.Seeds(seedList)
 	if err != nil {
 		return fmt.Errorf("-seeds: %w", err)
 	}
-	gammas, err := parseList(gammaList, func(s string) (float64, error) { return strconv.ParseFloat(s, 64) })
+	gammas, err := cli.List(gammaList, func(s string) (float64, error) { return strconv.ParseFloat(s, 64) })
 	if err != nil {
 		return fmt.Errorf("-gammas: %w", err)
 	}
@@ -96,37 +95,12 @@ func seedRuns(ctx context.Context, seed uint64, gammas []float64, out, split str
 }
 
 func writeCSV(path string, seeds []uint64, gammas []float64, rows [][]metrics.Row) error {
-	var b strings.Builder
-	w := csv.NewWriter(&b)
-	w.Write([]string{"gamma", "seed", "acc_t1", "acc_t2", "i_to_c", "c_to_i", "delta"})
+	var records [][]string
 	for i, g := range gammas {
 		for k, r := range rows[i] {
 			rec := []string{strconv.FormatFloat(g, 'g', -1, 64), strconv.FormatUint(seeds[k], 10)}
-			for _, v := range []float64{r.Acc1, r.Acc2, r.IToC, r.CToI, r.Delta} {
-				rec = append(rec, strconv.FormatFloat(v, 'f', 4, 64))
-			}
-			w.Write(rec)
+			records = append(records, append(rec, cli.Fixed(r.Acc1, r.Acc2, r.IToC, r.CToI, r.Delta)...))
 		}
 	}
-	w.Flush()
-	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
-		return err
-	}
-	fmt.Println("wrote", path)
-	return nil
-}
-
-func parseList[T any](s string, parse func(string) (T, error)) ([]T, error) {
-	var out []T
-	for _, f := range strings.Split(s, ",") {
-		v, err := parse(strings.TrimSpace(f))
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("empty list")
-	}
-	return out, nil
+	return cli.WriteCSV(path, []string{"gamma", "seed", "acc_t1", "acc_t2", "i_to_c", "c_to_i", "delta"}, records)
 }
