@@ -87,9 +87,7 @@ func run(ctx context.Context, seedList, out, split string) error {
 // seedRuns trains (or reads back) one seed's models in OUT/seed-N and
 // evaluates each.
 func seedRuns(ctx context.Context, seed uint64, out, split string) ([]result, error) {
-	s := lab.FromEnv(lab.Embedded())
-	s.Seed, s.EvalSplit = seed, split
-	l, err := lab.OpenDir(s, filepath.Join(out, fmt.Sprintf("seed-%d", seed)))
+	l, err := cli.OpenSeed(seed, out, split)
 	if err != nil {
 		return nil, err
 	}

@@ -69,9 +69,7 @@ func run(ctx context.Context, seedList, gammaList, out, split string) error {
 // seedRuns trains and evaluates one seed's CoCoS run per γ, from that
 // seed's boost model, in OUT/seed-N.
 func seedRuns(ctx context.Context, seed uint64, gammas []float64, out, split string) ([]metrics.Row, error) {
-	s := lab.FromEnv(lab.Embedded())
-	s.Seed, s.EvalSplit = seed, split
-	l, err := lab.OpenDir(s, filepath.Join(out, fmt.Sprintf("seed-%d", seed)))
+	l, err := cli.OpenSeed(seed, out, split)
 	if err != nil {
 		return nil, err
 	}

@@ -1,13 +1,16 @@
 // Package cli holds what the example programs share: parsing their list
-// flags and writing their CSV files.
+// flags, opening one lab per seed and writing their CSV files.
 package cli
 
 import (
 	"encoding/csv"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/cocos-go/cocos/cocos/lab"
 )
 
 // List parses a comma-separated flag value with parse; an empty list or
@@ -55,4 +58,12 @@ func Fixed(xs ...float64) []string {
 		out[i] = strconv.FormatFloat(x, 'f', 4, 64)
 	}
 	return out
+}
+
+// OpenSeed opens the embedded scale ($COCOS_SCALE=reduced shrinks it) for
+// seed, evaluating on split, with its runs in OUT/seed-N.
+func OpenSeed(seed uint64, out, split string) (*lab.Lab, error) {
+	s := lab.FromEnv(lab.Embedded())
+	s.Seed, s.EvalSplit = seed, split
+	return lab.OpenDir(s, filepath.Join(out, fmt.Sprintf("seed-%d", seed)))
 }
