@@ -144,7 +144,9 @@ func TestPackedStepEqualsPadded(t *testing.T) {
 }
 
 // suiteBoost is the boost data of the first pairs of a train-sized suite,
-// tokenized (none dropped) with a BPE of vocab ids trained on it.
+// tokenized (none dropped) with a BPE of vocab ids trained on it. It is
+// the two-split suite's: with the validation split's keys two of the
+// first 20 tasks' examples exceed 512 tokens of a 300-id BPE.
 func suiteBoost(t *testing.T, train, pairs, vocab int) (*tokenizer.Tokenizer, []Tokenized) {
 	t.Helper()
 	tasks := data.Suite(data.SuiteConfig{Train: train, Test: 2, Validation: -1})
