@@ -86,7 +86,7 @@ func TurnSFT(cands []Candidates, b prompt.Builder, seed uint64) []sft.Example {
 	var one, two []sft.Example
 	for _, c := range cands {
 		for _, code := range c.Correct {
-			one = append(one, sft.Example{Prompt: b.First(c.Problem), Completion: code + "\n" + prompt.Done, Turns: 1})
+			one = append(one, sft.Example{Prompt: b.First(c.Problem), Completion: prompt.Answer(code), Turns: 1})
 		}
 	}
 	for _, ex := range sft.BoostExamples(pairs(cands), b, seed) {

@@ -20,7 +20,7 @@ import (
 // at embedded scale a tiny model from scratch, then SFT on the suite's
 // 1-turn and 2-turn examples; at paper scale SFT of Base on KodCode's.
 // With Scale.BoostAttempts the 2-turn examples' first turns are the
-// model's own failed attempts (the "boost-turn1" run, then sampling).
+// model's own failed attempts (the turn1Run, then sampling).
 func (l *Lab) Boost(ctx context.Context) (string, error) {
 	out := l.Path("boost", "model")
 	if done(l.Path("boost")) {
@@ -35,7 +35,7 @@ func (l *Lab) Boost(ctx context.Context) (string, error) {
 		return "", fmt.Errorf("lab: boost: %w", err)
 	}
 	cfg := l.Scale.SFT
-	if l.Scale.BoostAttempts > 0 && l.tasks != nil {
+	if l.Scale.BoostAttempts > 0 {
 		if base, pairs, err = l.ownAttempts(ctx, base, pairs); err != nil {
 			return "", fmt.Errorf("lab: boost: %w", err)
 		}
@@ -88,17 +88,20 @@ func (l *Lab) boostPairs(ctx context.Context) ([]data.TwoTurn, error) {
 	return data.TwoTurnFromMutants(ctx, l.Judge, data.Splits(ps, "train"), 8)
 }
 
+// turn1Run is the first half of a boost built from its own attempts: SFT
+// on 1-turn examples, and the programs it sampled (attempts.json).
+const turn1Run = "boost-turn1"
+
 // ownAttempts builds 2-turn pairs as KodCode's are built, from a model's
 // failed attempts rather than hand-written mistakes: the first half of the
-// boost SFT trains from base on the 1-turn examples alone ("boost-turn1"),
+// boost SFT trains from base on the 1-turn examples alone (turn1Run),
 // that model samples one program at τ = 0.9 for each of the first
 // BoostAttempts problems, and each failed program becomes its problem's
 // turn 1 (with BoostCopies each correct one too, turn 2 repeating it). It
 // returns the half-trained model and the pairs.
 func (l *Lab) ownAttempts(ctx context.Context, base string, pairs []data.TwoTurn) (string, []data.TwoTurn, error) {
-	const name = "boost-turn1"
-	first := l.Path(name, "model")
-	if !done(l.Path(name)) {
+	first := l.Path(turn1Run, "model")
+	if !done(l.Path(turn1Run)) {
 		var ones []sft.Example
 		for _, e := range sft.BoostExamples(pairs, prompt.Builder{}, l.Scale.Seed) {
 			if e.Turns == 1 {
@@ -107,7 +110,7 @@ func (l *Lab) ownAttempts(ctx context.Context, base string, pairs []data.TwoTurn
 		}
 		cfg := l.Scale.SFT
 		cfg.Steps /= 2
-		if err := l.sft(ctx, name, base, ones, cfg); err != nil {
+		if err := l.sft(ctx, turn1Run, base, ones, cfg); err != nil {
 			return "", nil, err
 		}
 	}
@@ -122,7 +125,7 @@ func (l *Lab) ownAttempts(ctx context.Context, base string, pairs []data.TwoTurn
 // programs by problem id, kept in attempts.json so a resumed boost trains
 // on the same pairs.
 func (l *Lab) attempts(ctx context.Context, modelDir string, pairs []data.TwoTurn) (map[string]data.Attempt, error) {
-	path := l.Path("boost-turn1", "attempts.json")
+	path := l.Path(turn1Run, "attempts.json")
 	out := map[string]data.Attempt{}
 	if b, err := os.ReadFile(path); err == nil {
 		return out, json.Unmarshal(b, &out)

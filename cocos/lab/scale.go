@@ -38,9 +38,10 @@ type Scale struct {
 	// BoostAttempts, when > 0, builds the boost's 2-turn examples from the
 	// model's own failed attempts, as KodCode's are a model's failed trials:
 	// the first half of the SFT steps train on 1-turn examples alone, that
-	// model samples one program for each of the first BoostAttempts train
-	// problems, and a failed one replaces the suite's hand-written mistake
-	// as its problem's turn 1 for the second half. 0: the suite's mistakes.
+	// model samples one program for each of the first BoostAttempts pairs'
+	// problems, and a failed one replaces the pair's mistake (the suite's
+	// hand-written one, KodCode's mutant) as its turn 1 for the second
+	// half. 0: those mistakes.
 	BoostAttempts int
 	// BoostCopies keeps the correct attempts too, as 2-turn examples whose
 	// turn 2 is the reference program again: without them every 2-turn

@@ -61,6 +61,11 @@ func taskPrompt(p data.Problem) string {
 		" Your code should pass these tests:\n\n" + strings.Join(p.Tests, "\n") + "\n\n" + Begin + "\n"
 }
 
+// Answer is what a turn writes after its prompt: the code, then \n[DONE].
+// A later turn's prompt holds its predecessors' answers verbatim, which is
+// how RL finds the turn-1 tokens inside it.
+func Answer(code string) string { return code + "\n" + Done }
+
 // Next is the prompt of the turn after one that was given prev (its full
 // prompt) and produced code (the extracted program): prev, the code, then
 // \n[DONE], the instruction, and [CORRECT]\n ([BEGIN]\n with a few-shot
@@ -70,7 +75,7 @@ func (b Builder) Next(prev, code string) string {
 	if b.FewShot != "" {
 		end = Begin + "\n"
 	}
-	return prev + code + "\n" + Done + b.instruction() + end
+	return prev + Answer(code) + b.instruction() + end
 }
 
 // FewShotPrefix is the block of worked examples section 4 uses: each
@@ -79,7 +84,7 @@ func (b Builder) Next(prev, code string) string {
 func FewShotPrefix(examples []data.Problem) string {
 	var s strings.Builder
 	for _, p := range examples {
-		s.WriteString(taskPrompt(p) + p.Code + "\n" + Done + "\n\n")
+		s.WriteString(taskPrompt(p) + Answer(p.Code) + "\n\n")
 	}
 	return s.String()
 }
@@ -121,7 +126,7 @@ func Extract(response string) string {
 func Corpus(tasks []data.Task) []string {
 	var texts []string
 	for _, tk := range tasks {
-		texts = append(texts, Builder{}.First(tk.Problem), tk.Code+"\n"+Done)
+		texts = append(texts, Builder{}.First(tk.Problem), Answer(tk.Code))
 		if len(tk.Wrong) > 0 {
 			texts = append(texts, tk.Wrong[0])
 		}

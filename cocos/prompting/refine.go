@@ -47,7 +47,7 @@ func Refine(r Reviewer) evaluate.NextFunc {
 		}
 		out := make([]string, len(ps))
 		for i := range ps {
-			out[i] = prompts[i] + codes[i] + "\n" + prompt.Done + "\n\nFeedback: " + strings.TrimSpace(fb[i]) +
+			out[i] = prompts[i] + prompt.Answer(codes[i]) + "\n\nFeedback: " + strings.TrimSpace(fb[i]) +
 				"\n\nUsing the feedback, write the corrected solution.\n" + prompt.Begin + "\n"
 		}
 		return out, nil

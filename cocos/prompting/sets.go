@@ -104,7 +104,7 @@ func (s *SETS) problem(ctx context.Context, p data.Problem, n int, temp float64,
 		res.Confusion.add(verified[k], verdicts[k])
 		if !verified[k] {
 			fix = append(fix, k)
-			fixPrompts = append(fixPrompts, first+codes[k]+"\n"+prompt.Done+"\n\nFeedback: "+strings.TrimSpace(rv)+
+			fixPrompts = append(fixPrompts, first+prompt.Answer(codes[k])+"\n\nFeedback: "+strings.TrimSpace(rv)+
 				"\n\nUsing the feedback, write the corrected solution.\n"+prompt.Begin+"\n")
 		}
 	}

@@ -179,7 +179,7 @@ func (s *Sampler) sequence(smp *Sample, turn2 []int, mode Mode) (Rollout, error)
 	}
 	ro := Rollout{Turn1: make([]int32, len(ids)+len(turn2))}
 	start := len(smp.Prompts[0])
-	end := start + len(smp.Codes[0]) + len("\n"+prompt.Done)
+	end := start + len(prompt.Answer(smp.Codes[0]))
 	pos := 0
 	for j, id := range ids {
 		n := tokenLen(s.Tokenizer, id)

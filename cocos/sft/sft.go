@@ -39,7 +39,7 @@ func BoostExamplesUpTo(pairs []data.TwoTurn, b prompt.Builder, turns int, seed u
 	out := make([]Example, 0, 2*len(pairs))
 	for _, p := range pairs {
 		first := b.First(p.Problem)
-		done := p.Second + "\n" + prompt.Done
+		done := prompt.Answer(p.Second)
 		later := b.Next(first, p.First)
 		t := 2
 		if turns > 2 {
