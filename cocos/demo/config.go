@@ -33,7 +33,7 @@ type Config struct {
 }
 
 // Default is the demo of README's first command: the notebooks' embedded
-// scale, about 9 minutes on a 2-core CPU with the Go backend
+// scale, 4 to 9 minutes on a 2-core CPU with the Go backend
 // (docs/demo.md has the sizing).
 func Default() Config {
 	e := lab.Embedded()
