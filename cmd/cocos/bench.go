@@ -21,11 +21,14 @@ func runBench(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "model" {
 		return runBenchModel(args[1:])
 	}
+	if len(args) > 0 && args[0] == "generate" {
+		return runBenchGenerate(ctx, args[1:])
+	}
 	if len(args) > 0 && args[0] == "rloo" {
 		return runBenchRLOO(args[1:])
 	}
 	if len(args) == 0 || args[0] != "sandbox" {
-		return fmt.Errorf("bench: name a benchmark: cocos bench sandbox | cocos bench model | cocos bench rloo")
+		return fmt.Errorf("bench: name a benchmark: cocos bench sandbox | cocos bench model | cocos bench generate | cocos bench rloo")
 	}
 	fs := newFlags("bench sandbox", "bench sandbox [--data DIR] [--workers N]",
 		"Judges every MBPP canonical solution twice, through the sandbox and through a reference\nexecutor (one fresh python process per test), and prints tests/s and their ratio.")

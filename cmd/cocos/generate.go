@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/cocos-go/cocos/cocos/model"
+	"github.com/cocos-go/cocos/cocos/train"
 )
 
 func runGenerate(ctx context.Context, args []string) error {
@@ -20,6 +21,7 @@ func runGenerate(ctx context.Context, args []string) error {
 	seed := fs.Uint64("seed", 1, "sampling seed")
 	stop := fs.String("stop", "[DONE]", "stop string (empty: none)")
 	backendName := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else go)")
+	dtype := fs.String("dtype", "float32", "weights held and computed in float32, or bfloat16 (half the memory)")
 	asJSON := fs.Bool("json", false, `print {"ids", "new_ids", "text"} as JSON`)
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -31,7 +33,11 @@ func runGenerate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	m, tok, err := loadModel(ctx, backend, *dir)
+	dt, err := parseDType(*dtype)
+	if err != nil {
+		return fmt.Errorf("generate: %w", err)
+	}
+	m, tok, err := train.LoadModelWith(ctx, backend, *dir, model.LoadOptions{DType: dt})
 	if err != nil {
 		return fmt.Errorf("generate: %w", err)
 	}

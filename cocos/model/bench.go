@@ -123,3 +123,59 @@ func torchBench(cfg Config, shape BenchShape, python, toolsDir string, res *Benc
 	res.TorchTrainMS, res.TorchGenTokS = t.TrainMS, t.GenTokS
 	return nil
 }
+
+// GenerateTiming is greedy KV-cache decoding of random prompts at one batch
+// size, as `cocos bench generate` reports it.
+type GenerateTiming struct {
+	Batch, PromptLen, NewTokens int
+	FirstToken                  time.Duration // prefill and first token, compiling included: a fresh model's first call
+	Prefill                     time.Duration // the same once compiled
+	TokensPerS                  float64       // tokens after the first, all rows, per second
+	EndToEnd                    float64       // every new token over the whole call, prefill included (bench_model.py's measure)
+}
+
+// TimeGenerate times greedy decoding of batch random prompts of promptLen
+// tokens: the first token cold and warm, then newTokens (≥ 2) per row.
+func (m *Model) TimeGenerate(batch, promptLen, newTokens int) (GenerateTiming, error) {
+	res := GenerateTiming{Batch: batch, PromptLen: promptLen, NewTokens: newTokens}
+	r := rand.New(rand.NewPCG(uint64(batch), 3))
+	prompts := make([][]int, batch)
+	for i := range prompts {
+		for range promptLen {
+			prompts[i] = append(prompts[i], r.IntN(m.Config.VocabSize))
+		}
+	}
+	run := func(n int) (time.Duration, error) {
+		start := time.Now()
+		_, err := m.GenerateIDs(nil, prompts, GenerateConfig{MaxNewTokens: n, StopStrings: []string{}, Bucket: 32})
+		return time.Since(start), err
+	}
+	var err error
+	if res.FirstToken, err = run(1); err != nil {
+		return res, err
+	}
+	if res.Prefill, err = run(1); err != nil {
+		return res, err
+	}
+	if _, err = run(2); err != nil { // compiles the decoding step
+		return res, err
+	}
+	total, err := run(newTokens)
+	if err != nil {
+		return res, err
+	}
+	res.TokensPerS = float64(batch*(newTokens-1)) / (total - res.Prefill).Seconds()
+	res.EndToEnd = float64(batch*newTokens) / total.Seconds()
+	return res, nil
+}
+
+// TorchGenerate times the same decoding in PyTorch (bench_model.py at
+// cfg's shape, its own random weights, f32 on the CPU): tokens per second.
+func TorchGenerate(cfg Config, batch, promptLen, newTokens int, python, toolsDir string) (float64, error) {
+	var res BenchResult
+	shape := BenchShape{GenBatch: batch, GenPrompt: promptLen, GenNew: newTokens}
+	if err := torchBench(cfg, shape, python, toolsDir, &res); err != nil {
+		return 0, err
+	}
+	return res.TorchGenTokS, nil
+}

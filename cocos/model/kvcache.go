@@ -23,9 +23,15 @@ type KVCache struct {
 	kv              []*tensors.Tensor
 }
 
-// CacheBytes is the memory a KVCache of this shape takes, in bytes.
+// CacheBytes is the memory a KVCache of this shape takes in f32, in bytes.
 func (c Config) CacheBytes(batch, capacity int) int64 {
 	return 2 * int64(c.NumHiddenLayers) * int64(batch) * int64(c.KVHeads()) * int64(capacity) * int64(c.HeadDim()) * 4
+}
+
+// CacheBytes is the memory a KVCache of this shape takes in the model's
+// compute dtype, in bytes.
+func (m *Model) CacheBytes(batch, capacity int) int64 {
+	return m.Config.CacheBytes(batch, capacity) / 4 * int64(m.dtype().Size())
 }
 
 // NewCache allocates an empty cache.

@@ -1,17 +1,13 @@
 package model
 
 import (
-	"encoding/json"
 	"fmt"
-	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive
-	"github.com/gomlx/gomlx/core/tensors"
 	gm "github.com/gomlx/gomlx/ml/model"
 )
 
@@ -64,32 +60,6 @@ func (c Config) NumParams() int {
 	return n
 }
 
-// RandomWeights draws weights as transformers initialises them: matrices
-// and biases from N(0, std), norms at 1. std 0 means 0.02.
-func RandomWeights(c Config, seed uint64, std float64) map[string]Tensor {
-	if std == 0 {
-		std = 0.02
-	}
-	r := rand.New(rand.NewPCG(seed, 0x6d6f64656c))
-	out := map[string]Tensor{}
-	for _, w := range c.Weights() {
-		n := 1
-		for _, d := range w.Shape {
-			n *= d
-		}
-		data := make([]float32, n)
-		for i := range data {
-			if strings.HasSuffix(w.Name, "norm.weight") {
-				data[i] = 1
-			} else {
-				data[i] = float32(r.NormFloat64() * std)
-			}
-		}
-		out[w.Name] = Tensor{Shape: w.Shape, Data: data}
-	}
-	return out
-}
-
 // Model is a config with its weights in a GoMLX store, bound to a backend.
 // Weights live in the store under Hugging Face's names with dots as scope
 // separators (model.norm.weight is /model/norm/weight), so loading and
@@ -102,6 +72,8 @@ type Model struct {
 
 	// compute is the dtype of the forward pass (SetDType); zero is f32.
 	compute dtypes.DType
+	// held is the dtype the weights are stored in (LoadOptions); zero is f32.
+	held dtypes.DType
 
 	logits, logprobs, step, prefill *gm.Exec // compiled on first use (see programs)
 }
@@ -109,95 +81,56 @@ type Model struct {
 // varPath is the store path of the weight HF calls name.
 func varPath(name string) string { return "/" + strings.ReplaceAll(name, ".", "/") }
 
-// New puts weights into a fresh store; every weight the config needs
-// must be present with its shape, and no other.
-func New(backend compute.Backend, cfg Config, weights map[string]Tensor) (*Model, error) {
-	if err := cfg.Validate(); err != nil {
-		return nil, err
-	}
-	store := gm.NewStore()
-	want := map[string]bool{}
-	for _, w := range cfg.Weights() {
-		want[w.Name] = true
-		t, ok := weights[w.Name]
-		if !ok {
-			return nil, fmt.Errorf("model: weight %s is missing", w.Name)
-		}
-		if !sameShape(t.Shape, w.Shape) {
-			return nil, fmt.Errorf("model: weight %s has shape %v, config needs %v", w.Name, t.Shape, w.Shape)
-		}
-		if _, err := store.CreateVariable(varPath(w.Name), tensors.FromFlatDataAndDimensions(t.Data, t.Shape...)); err != nil {
-			return nil, fmt.Errorf("model: weight %s: %w", w.Name, err)
-		}
-	}
-	for name := range weights {
-		if !want[name] && !(cfg.TieWordEmbeddings && name == "lm_head.weight") {
-			return nil, fmt.Errorf("model: weight %s is not part of a %s model with this config", name, cfg.ModelType)
-		}
-	}
-	return &Model{Config: cfg, Store: store, Backend: backend}, nil
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
-
-// Load reads a Hugging Face model directory (config.json and safetensors,
-// sharded or not; f32, bf16 or f16 weights).
-func Load(backend compute.Backend, dir string) (*Model, error) {
-	cfg, err := LoadConfig(filepath.Join(dir, "config.json"))
-	if err != nil {
-		return nil, err
-	}
-	ws, err := ReadWeights(dir)
-	if err != nil {
-		return nil, err
-	}
-	return New(backend, cfg, ws)
-}
-
-// Weights returns the model's current weights under HF names.
+// Weights returns the model's current weights under HF names, in f32.
 func (m *Model) Weights() (map[string]Tensor, error) {
 	out := map[string]Tensor{}
 	for _, w := range m.Config.Weights() {
-		v := m.Store.GetVariable(varPath(w.Name))
-		if v == nil {
-			return nil, fmt.Errorf("model: weight %s is missing from the store", w.Name)
-		}
-		t, err := v.Value()
-		if err != nil {
+		vals := make([]float32, numel(w.Shape))
+		if err := m.weightBytes(w.Name, f32Bytes(vals), dtypes.Float32); err != nil {
 			return nil, err
 		}
-		out[w.Name] = Tensor{Shape: w.Shape, Data: tensors.MustCopyFlatData[float32](t)}
+		out[w.Name] = Tensor{Shape: w.Shape, Data: vals}
 	}
 	return out, nil
 }
 
-// Save writes config.json and model.safetensors (f32, or bf16) to dir.
+// weightBytes writes weight name's values into dst as dt's bytes.
+func (m *Model) weightBytes(name string, dst []byte, dt dtypes.DType) error {
+	v := m.Store.GetVariable(varPath(name))
+	if v == nil {
+		return fmt.Errorf("model: weight %s is missing from the store", name)
+	}
+	t, err := v.Value()
+	if err != nil {
+		return fmt.Errorf("model: weight %s: %w", name, err)
+	}
+	return t.ConstBytes(func(b []byte) {
+		if t.DType() == dt {
+			copy(dst, b)
+			return
+		}
+		convert(dst, dt, b, stDType(t.DType()))
+	})
+}
+
+// Save writes config.json and model.safetensors (f32, or bf16) to dir,
+// one weight in memory at a time.
 func (m *Model) Save(dir string, bf16 bool) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := writeConfig(dir, m.Config); err != nil {
 		return err
 	}
-	b, err := json.MarshalIndent(m.Config, "", "  ")
-	if err != nil {
-		return err
+	specs := m.Config.Weights()
+	names, shapes := make([]string, len(specs)), make([][]int, len(specs))
+	for i, w := range specs {
+		names[i], shapes[i] = w.Name, w.Shape
 	}
-	if err := os.WriteFile(filepath.Join(dir, "config.json"), b, 0o644); err != nil {
-		return err
+	dt := dtypes.Float32
+	if bf16 {
+		dt = dtypes.BFloat16
 	}
-	ws, err := m.Weights()
-	if err != nil {
-		return err
-	}
-	return WriteSafetensors(filepath.Join(dir, "model.safetensors"), ws, bf16)
+	return writeSafetensors(filepath.Join(dir, "model.safetensors"), names, shapes, bf16, func(i int, dst []byte) error {
+		return m.weightBytes(names[i], dst, dt)
+	})
 }
 
 // Logits runs the full forward pass over a batch of equal-length rows:

@@ -10,13 +10,19 @@ import (
 )
 
 // LoadModel opens a model directory (config.json, *.safetensors,
-// tokenizer.json) or a Hugging Face id (downloaded into the cache once).
+// tokenizer.json) or a Hugging Face id (downloaded into the cache once),
+// with f32 weights.
 func LoadModel(ctx context.Context, backend compute.Backend, dirOrID string) (*model.Model, *tokenizer.Tokenizer, error) {
+	return LoadModelWith(ctx, backend, dirOrID, model.LoadOptions{})
+}
+
+// LoadModelWith is LoadModel holding the weights as opts says.
+func LoadModelWith(ctx context.Context, backend compute.Backend, dirOrID string, opts model.LoadOptions) (*model.Model, *tokenizer.Tokenizer, error) {
 	local, err := (&model.Hub{}).Resolve(ctx, dirOrID)
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := model.Load(backend, local)
+	m, err := model.LoadWith(backend, local, opts)
 	if err != nil {
 		return nil, nil, err
 	}

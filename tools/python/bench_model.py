@@ -5,6 +5,7 @@ Usage: python3 bench_model.py CONFIG.json BATCH SEQ STEPS GEN_BATCH PROMPT NEW
                               [--device cpu|cuda] [--dtype float32|bfloat16]
                               [--impl reference|transformers]
 Prints JSON: {"train_ms": mean ms per AdamW step, "gen_tokens_per_s": ...}.
+STEPS 0 times generation only (train_ms 0; the reference implementation).
 --impl transformers times Hugging Face's own model class (random init from
 the same config) instead of the model written here.
 """
@@ -113,7 +114,7 @@ def reference(cfg, batch, seq, steps, gb, prompt, new, device, dtype):
         opt.zero_grad()
         loss.backward()
         opt.step()
-    train = timed(steps, device, step)
+    train = timed(steps, device, step) if steps > 0 else 0.0  # 0 steps: generation only
     with torch.no_grad():
         p = torch.randint(0, cfg["vocab_size"], (gb, prompt), device=device)
         sync(device)

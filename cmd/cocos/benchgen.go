@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/cocos-go/cocos/cocos/model"
+	"github.com/cocos-go/cocos/cocos/train"
+	"github.com/cocos-go/cocos/internal/memstat"
+)
+
+// processStart is when the process began (near enough: package init), the
+// origin of "time to first token".
+var processStart = time.Now()
+
+func runBenchGenerate(ctx context.Context, args []string) error {
+	fs := newFlags("bench generate", "bench generate --model DIR [--dtype float32|bfloat16] [--batches 1,8] [--prompt-len 32] [--new-tokens 32] [--torch]",
+		"Loads a model directory and times greedy KV-cache decoding of random prompts: the time from the process's start\n"+
+			"to the first new token (loading and compiling included), then tokens/s at each batch size; with the peak RSS\n"+
+			"beside the weights' and the KV cache's own size. --torch adds PyTorch's tokens/s at the same shape (f32, CPU).")
+	dir := fs.String("model", "", "model directory (e.g. one written by `cocos init --preset qwen2.5-1.5b`) (required)")
+	dtype := fs.String("dtype", "float32", "weights held and computed in float32 or bfloat16")
+	batches := fs.String("batches", "1,8", "batch sizes, comma-separated")
+	promptLen := fs.Int("prompt-len", 32, "prompt tokens per row")
+	newTokens := fs.Int("new-tokens", 32, "new tokens per row (≥ 2)")
+	torch := fs.Bool("torch", false, "also time PyTorch's decoding at the same shape (tools/python/bench_model.py)")
+	python := fs.String("python", "/usr/bin/python3", "python with torch, for --torch")
+	tools := fs.String("tools", "tools", "the repository's tools directory, for --torch")
+	backendName := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else go)")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if err := requireFlag("model", *dir); err != nil {
+		return fmt.Errorf("bench generate: %w", err)
+	}
+	var sizes []int
+	for _, f := range strings.Split(*batches, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return fmt.Errorf("bench generate: --batches %q: want positive integers separated by commas", *batches)
+		}
+		sizes = append(sizes, n)
+	}
+	if *newTokens < 2 {
+		return fmt.Errorf("bench generate: --new-tokens %d: at least 2", *newTokens)
+	}
+	dt, err := parseDType(*dtype)
+	if err != nil {
+		return fmt.Errorf("bench generate: %w", err)
+	}
+	backend, err := model.NewBackend(*backendName)
+	if err != nil {
+		return err
+	}
+	m, _, err := train.LoadModelWith(ctx, backend, *dir, model.LoadOptions{DType: dt})
+	if err != nil {
+		return fmt.Errorf("bench generate: %w", err)
+	}
+	loaded := time.Since(processStart)
+	fmt.Printf("cocos bench generate: %s (%.2fB params), weights in %s (%s), backend %s\n", *dir,
+		float64(m.Config.NumParams())/1e9, *dtype, memstat.GB(m.Store.ByteSize()), backend.Name())
+	fmt.Printf("loaded in %.1f s, RSS %s\n", loaded.Seconds(), memstat.GB(memstat.RSS()))
+	for i, b := range sizes {
+		t, err := m.TimeGenerate(b, *promptLen, *newTokens)
+		if err != nil {
+			return fmt.Errorf("bench generate: batch %d: %w", b, err)
+		}
+		if i == 0 {
+			fmt.Printf("first token %.1f s after start (prefill of %d x %d with compiling: %.1f s)\n",
+				(loaded + t.FirstToken).Seconds(), b, *promptLen, t.FirstToken.Seconds())
+		}
+		line := fmt.Sprintf("batch %d, %d+%d tokens: prefill %.2f s, decode %.2f tok/s, end to end %.2f tok/s, KV cache %s",
+			b, *promptLen, *newTokens, t.Prefill.Seconds(), t.TokensPerS, t.EndToEnd,
+			memstat.GB(m.CacheBytes(b, *promptLen+*newTokens)))
+		if *torch {
+			tt, err := model.TorchGenerate(m.Config, b, *promptLen, *newTokens, *python, *tools)
+			if err != nil {
+				return err
+			}
+			line += fmt.Sprintf(" | PyTorch f32 end to end %.2f tok/s, ratio ours/PyTorch %.2f", tt, t.EndToEnd/tt)
+		}
+		fmt.Println(line)
+	}
+	fmt.Printf("peak RSS %s (weights %s)\n", memstat.GB(memstat.PeakRSS()), memstat.GB(m.Store.ByteSize()))
+	return nil
+}
