@@ -91,15 +91,10 @@ func (m *Model) LoadCheckpoint(path string) error {
 			return fmt.Errorf("model: load checkpoint %s: variable %s: %w", path, key, err)
 		}
 	}
-	// A checkpoint does not record which variables train: only the weights
-	// do, never optimiser moments, gradient accumulators or run counters.
-	weights := map[string]bool{}
-	for _, w := range m.Config.Weights() {
-		weights[varPath(w.Name)] = true
-	}
-	for v := range m.Store.IterVariables() {
-		v.SetTrainable(weights[v.Path()])
-	}
+	// A checkpoint does not record which variables train: only the
+	// weights do (the adapters, with LoRA), never optimiser moments,
+	// gradient accumulators or run counters.
+	m.markTrainable()
 	m.dropPrograms() // compiled against the old set of variables
 	return nil
 }

@@ -74,6 +74,10 @@ type Model struct {
 	compute dtypes.DType
 	// held is the dtype the weights are stored in (LoadOptions); zero is f32.
 	held dtypes.DType
+	// lora is the adapters' configuration (AddLoRA), nil without;
+	// noAdapters marks the Base view, which computes without them.
+	lora       *LoRAConfig
+	noAdapters bool
 
 	logits, logprobs, step, prefill *gm.Exec // compiled on first use (see programs)
 }
@@ -94,8 +98,51 @@ func (m *Model) Weights() (map[string]Tensor, error) {
 	return out, nil
 }
 
-// weightBytes writes weight name's values into dst as dt's bytes.
+// weightBytes writes weight name's values into dst as dt's bytes: with
+// adapters on, the merged weight W + (Alpha/Rank)·B·A.
 func (m *Model) weightBytes(name string, dst []byte, dt dtypes.DType) error {
+	if m.lora != nil && !m.noAdapters {
+		if merged, ok, err := m.merged(name); err != nil || ok {
+			if err == nil {
+				encodeFloats(dst, merged, dt == dtypes.BFloat16)
+			}
+			return err
+		}
+	}
+	return m.rawWeightBytes(name, dst, dt)
+}
+
+// merged returns W + (Alpha/Rank)·B·A for an adapted weight (ok false for
+// one without an adapter).
+func (m *Model) merged(name string) ([]float32, bool, error) {
+	an, bn := adapterNames(name)
+	if m.Store.GetVariable(varPath(an)) == nil {
+		return nil, false, nil
+	}
+	spec := WeightSpec{Name: name}
+	for _, w := range m.Config.Weights() {
+		if w.Name == name {
+			spec = w
+		}
+	}
+	w := make([]float32, numel(spec.Shape))
+	if err := m.rawWeightBytes(name, f32Bytes(w), dtypes.Float32); err != nil {
+		return nil, false, err
+	}
+	a, err := m.adapter(an)
+	if err != nil {
+		return nil, false, err
+	}
+	b, err := m.adapter(bn)
+	if err != nil {
+		return nil, false, err
+	}
+	mergeInto(w, a, b, m.lora.Scaling())
+	return w, true, nil
+}
+
+// rawWeightBytes is weightBytes of the stored weight itself.
+func (m *Model) rawWeightBytes(name string, dst []byte, dt dtypes.DType) error {
 	v := m.Store.GetVariable(varPath(name))
 	if v == nil {
 		return fmt.Errorf("model: weight %s is missing from the store", name)
@@ -242,6 +289,18 @@ func (m *Model) dtype() dtypes.DType {
 func (m *Model) prepare(s *gm.Scope, g *Graph) {
 	s.SetTraining(g, true)
 	gm.SetGraphParam(g, dtypeParam, m.dtype())
+	if m.lora != nil && !m.noAdapters {
+		gm.SetGraphParam(g, loraScaleParam, m.lora.Scaling())
+	}
+}
+
+// prepareTraining is prepare for a program that updates the model: the
+// only programs where LoRA's dropout is on.
+func (m *Model) prepareTraining(s *gm.Scope, g *Graph) {
+	m.prepare(s, g)
+	if m.lora != nil && !m.noAdapters {
+		gm.SetGraphParam(g, loraDropoutParam, m.lora.Dropout)
+	}
 }
 
 // programs lifts GoMLX's cap of 32 compiled programs per Exec (one per

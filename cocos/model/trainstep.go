@@ -52,6 +52,9 @@ func NewTrainer(m *Model, opt optimizer.Interface, loss Loss) (*Trainer, error) 
 	if !ok {
 		return nil, fmt.Errorf("model: optimiser %T cannot update from accumulated gradients", opt)
 	}
+	if err := m.fullTuningError(); err != nil {
+		return nil, err
+	}
 	if loss == nil {
 		loss = NLL
 	}
@@ -100,7 +103,7 @@ func (t *Trainer) Step(micro ...[]any) (StepStats, error) {
 func (t *Trainer) fusedExec() *gm.Exec {
 	if t.fused == nil {
 		t.fused = programs(gm.MustNewExec(t.m.Backend, t.m.Store, func(s *gm.Scope, in []*Node) (*Node, *Node) {
-			t.m.prepare(s, in[0].Graph())
+			t.m.prepareTraining(s, in[0].Graph())
 			loss := t.loss(s, t.m.Config, in)
 			grads := t.gradients(s, loss)
 			norm := clipGlobalNorm(grads, t.ClipNorm)
@@ -114,7 +117,7 @@ func (t *Trainer) fusedExec() *gm.Exec {
 func (t *Trainer) accumExec() *gm.Exec {
 	if t.accum == nil {
 		t.accum = programs(gm.MustNewExec(t.m.Backend, t.m.Store, func(s *gm.Scope, in []*Node) *Node {
-			t.m.prepare(s, in[0].Graph())
+			t.m.prepareTraining(s, in[0].Graph())
 			loss := t.loss(s, t.m.Config, in[1:])
 			for i, grad := range t.gradients(s, loss) {
 				a := t.accumulator(s, i)

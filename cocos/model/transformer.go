@@ -200,7 +200,11 @@ func linear(s *gm.Scope, x *Node, bias bool) *Node {
 	g := x.Graph()
 	d := x.Shape().Dimensions
 	w := param(s, g, "weight")
-	y := Einsum("ni,oi->no", Reshape(x, d[0]*d[1], d[2]), w)
+	flat := Reshape(x, d[0]*d[1], d[2])
+	y := Einsum("ni,oi->no", flat, w)
+	if delta := loraDelta(s, flat); delta != nil {
+		y = Add(y, delta)
+	}
 	if bias {
 		y = Add(y, InsertAxes(param(s, g, "bias"), 0))
 	}

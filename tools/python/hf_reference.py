@@ -16,6 +16,12 @@ With "dtype": "bfloat16" the model runs as transformers runs a bf16 model
 (weights, activations and matmuls in bf16; RMSNorm and softmax in f32;
 cos/sin computed in f32 then cast); the logits come back as f32.
 
+With "lora": ADAPTER_DIR (peft's adapter_config.json and
+adapter_model.safetensors), every module with an adapter computes
+W x + b + (lora_alpha / r) * B (A x), written here from peft's LoRA
+definition; "grad_names" may then name lora_A/lora_B weights (without
+peft's "base_model.model." prefix).
+
 With "loss": [[...]] (1 on the tokens whose prediction is trained) and
 "grad_names": [...], OUTPUT.bin instead holds float32 values: the mean
 next-token NLL over the marked tokens, then the gradient of that loss
@@ -114,6 +120,21 @@ def nll_and_grads(cfg, W, ids, mask, loss, names):
     return [nll.detach().reshape(1)] + [W[n].grad.reshape(-1) for n in names]
 
 
+def linear(cfg, W, z, n, with_bias):
+    y = z @ W[n + ".weight"].T + (W[n + ".bias"] if with_bias else 0)
+    if n + ".lora_A.weight" in W:
+        scaling = cfg["_lora"]["lora_alpha"] / cfg["_lora"]["r"]
+        y = y + scaling * ((z @ W[n + ".lora_A.weight"].T) @ W[n + ".lora_B.weight"].T)
+    return y
+
+
+def add_lora(cfg, W, adapter_dir):
+    cfg["_lora"] = json.load(open(adapter_dir + "/adapter_config.json"))
+    for name, t in read_safetensors(adapter_dir + "/adapter_model.safetensors").items():
+        assert name.startswith("base_model.model."), name
+        W[name[len("base_model.model."):]] = t
+
+
 def forward(cfg, W, ids, mask):
     h = cfg["hidden_size"]
     nh = cfg["num_attention_heads"]
@@ -134,7 +155,7 @@ def forward(cfg, W, ids, mask):
     for i in range(cfg["num_hidden_layers"]):
         p = "model.layers.%d." % i
         y = rms_norm(x, W[p + "input_layernorm.weight"], eps)
-        lin = lambda z, n, with_bias: z @ W[n + ".weight"].T + (W[n + ".bias"] if with_bias else 0)  # noqa: E731
+        lin = lambda z, n, with_bias: linear(cfg, W, z, n, with_bias)  # noqa: E731
         q = lin(y, p + "self_attn.q_proj", bias).view(b, t, nh, hd).transpose(1, 2)
         k = lin(y, p + "self_attn.k_proj", bias).view(b, t, nkv, hd).transpose(1, 2)
         v = lin(y, p + "self_attn.v_proj", bias).view(b, t, nkv, hd).transpose(1, 2)
@@ -160,6 +181,8 @@ def main():
     cfg = json.load(open(model_dir + "/config.json"))
     W = read_safetensors(model_dir + "/model.safetensors")
     req = json.load(open(inp))
+    if req.get("lora"):
+        add_lora(cfg, W, req["lora"])
     if req.get("dtype") == "bfloat16":
         W = {k: v.to(torch.bfloat16) for k, v in W.items()}
     ids = torch.tensor(req["ids"], dtype=torch.int64)
