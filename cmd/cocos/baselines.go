@@ -125,7 +125,7 @@ func runTrainReVISE(ctx context.Context, args []string) error {
 		return fmt.Errorf("train revise: %w", err)
 	}
 	defer d.judge.Close()
-	ref, _, err := loadModel(ctx, d.m.Backend, *c.model)
+	ref, err := c.reference(ctx, d.m, *c.model)
 	if err != nil {
 		return fmt.Errorf("train revise: reference: %w", err)
 	}

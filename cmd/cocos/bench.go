@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
@@ -14,6 +15,7 @@ import (
 	"github.com/cocos-go/cocos/cocos/rl"
 
 	"github.com/cocos-go/cocos/data"
+	"github.com/cocos-go/cocos/internal/memstat"
 	"github.com/cocos-go/cocos/sandbox"
 )
 
@@ -118,11 +120,13 @@ func runBenchModel(args []string) error {
 }
 
 func runBenchRLOO(args []string) error {
-	fs := newFlags("bench rloo", "bench rloo [--preset NAME] [--prompts 128 --samples 2 --turns 2 --prompt-len 256 --new-tokens 512]",
-		"Times one CoCoS RLOO step at the paper's batch on synthetic data (random prompts, feedback and rewards;\n"+
-			"no stop string, so every turn samples --new-tokens): the rollouts of every turn with the KV cache, then the\n"+
-			"policy and reference log-probs and the update. Random weights. GPU memory is read outside (nvidia-smi).")
-	preset := fs.String("preset", "qwen2.5-1.5b", "model preset")
+	fs := newFlags("bench rloo", "bench rloo [--preset NAME | --model DIR] [--lora-rank R] [--prompts 128 --samples 2 --turns 2 --prompt-len 256 --new-tokens 512]",
+		"Times one CoCoS RLOO step on synthetic data (random prompts, feedback and rewards; no stop string, so every\n"+
+			"turn samples --new-tokens): the rollouts of every turn with the KV cache, the policy and reference log-probs,\n"+
+			"and the update; then the memory by component and the process's peak RSS, and the device memory a step at\n"+
+			"the paper's batch needs, full fine-tuning and LoRA, against 24, 40 and 80 GB cards. Random weights.")
+	preset := fs.String("preset", "qwen2.5-1.5b", "model preset (random weights)")
+	dir := fs.String("model", "", "a model directory instead of --preset (e.g. one written by `cocos init`)")
 	prompts := fs.Int("prompts", 64, "prompts per step (the paper: 128 trajectories = 64 prompts x 2 samples)")
 	samples := fs.Int("samples", 2, "samples per prompt (RLOO's k)")
 	turns := fs.Int("turns", 2, "turns per trajectory")
@@ -130,7 +134,12 @@ func runBenchRLOO(args []string) error {
 	newTokens := fs.Int("new-tokens", 512, "tokens sampled per turn (the paper's cap)")
 	feedback := fs.Int("feedback", 64, "feedback and instruction tokens between turns")
 	micro := fs.Int("micro-batch", 0, "rollouts per gradient micro-batch (0: all at once)")
-	dtype := fs.String("dtype", "float32", "compute dtype: float32 or bfloat16 (mixed precision, f32 weights)")
+	dtype := fs.String("dtype", "float32", "compute dtype: float32 or bfloat16; with --lora-rank the frozen base is held in it too, "+
+		"without it the weights stay f32 (mixed precision)")
+	var lora model.LoRAConfig
+	fs.IntVar(&lora.Rank, "lora-rank", 0, "train LoRA adapters of this rank on every projection, the reference being the base without them (0: full fine-tuning)")
+	fs.Float64Var(&lora.Alpha, "lora-alpha", 0, "LoRA alpha (0: 2 x rank)")
+	remat := fs.Bool("checkpoint", false, "per-layer gradient checkpointing in the update")
 	backendName := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else go)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -143,18 +152,132 @@ func runBenchRLOO(args []string) error {
 	if err != nil {
 		return err
 	}
-	policy, err := randomModel(backend, *preset, dt)
+	start := memstat.RSS()
+	policy, ref, err := rlooModels(backend, *preset, *dir, dt, lora)
 	if err != nil {
 		return err
 	}
-	ref, err := randomModel(backend, *preset, dt) // the same seed: the same weights
+	policy.SetCheckpointing(*remat)
+	fmt.Printf("cocos bench rloo: %s (%.2fB params) computing in %s, %s, checkpointing %v, backend %s\n", policy.Config.ModelType,
+		float64(policy.Config.NumParams())/1e9, *dtype, tuning(lora), *remat, backend.Name())
+	shape := rl.BenchShape{Prompts: *prompts, K: *samples, Turns: *turns, PromptLen: *promptLen,
+		NewTokens: *newTokens, FeedbackLen: *feedback, MicroBatch: *micro, Seed: 1}
+	res, err := rl.Bench(policy, ref, shape, os.Stdout)
 	if err != nil {
 		return err
 	}
-	fmt.Printf("cocos bench rloo: %s (%.2fM params) in %s, backend %s\n", *preset, float64(policy.Config.NumParams())/1e6, *dtype, backend.Name())
-	_, err = rl.Bench(policy, ref, rl.BenchShape{Prompts: *prompts, K: *samples, Turns: *turns, PromptLen: *promptLen,
-		NewTokens: *newTokens, FeedbackLen: *feedback, MicroBatch: *micro, Seed: 1}, os.Stdout)
-	return err
+	printMemory(policy, ref, lora.Rank > 0, res, start)
+	rows := *prompts * *samples
+	mb := rows
+	if *micro > 0 {
+		mb = *micro
+	}
+	est := rl.EstimateBudget(policy.Config, rl.BudgetShape{Rows: rows, MicroBatch: mb, SeqLen: res.Tokens / rows,
+		ActionTokens: *turns * *newTokens, LoRARank: lora.Rank, WeightBytes: dt.Size(), ComputeBytes: dt.Size(), Checkpoint: *remat})
+	fmt.Printf("the estimate at this shape: activations %s, logits %s (rl.EstimateBudget)\n", memstat.GB(est.Activations), memstat.GB(est.Logits))
+	return printBudget(policy.Config, lora.Rank)
+}
+
+// rlooModels is the policy and its reference: with LoRA the policy's base
+// (one copy, held in dt), else two models with f32 weights computing in dt.
+func rlooModels(backend compute.Backend, preset, dir string, dt dtypes.DType, lora model.LoRAConfig) (policy, ref *model.Model, err error) {
+	held := dtypes.Float32
+	if lora.Rank > 0 {
+		held = dt
+	}
+	load := func() (*model.Model, error) {
+		if dir != "" {
+			return model.LoadWith(backend, dir, model.LoadOptions{DType: held})
+		}
+		p, err := model.FindPreset(preset)
+		if err != nil {
+			return nil, err
+		}
+		return model.NewRandom(backend, p.Config, 1, 0.02, held)
+	}
+	if policy, err = load(); err != nil {
+		return nil, nil, err
+	}
+	if err := policy.SetDType(dt); err != nil {
+		return nil, nil, err
+	}
+	if lora.Rank > 0 {
+		if err := policy.AddLoRA(lora); err != nil {
+			return nil, nil, err
+		}
+		return policy, policy.Base(), nil
+	}
+	if ref, err = load(); err != nil { // the same seed or file: the same weights
+		return nil, nil, err
+	}
+	return policy, ref, ref.SetDType(dt)
+}
+
+func tuning(lora model.LoRAConfig) string {
+	if lora.Rank == 0 {
+		return "full fine-tuning (f32 weights, Adam)"
+	}
+	c := lora.Fill()
+	return fmt.Sprintf("LoRA r=%d alpha=%g on %s (base frozen, Adam on the adapters)", c.Rank, c.Alpha, strings.Join(c.Targets, ","))
+}
+
+// printMemory prints what the step held, by component, beside the peak RSS.
+func printMemory(policy, ref *model.Model, lora bool, res rl.BenchResult, startRSS int64) {
+	u := policy.Memory()
+	refBytes, refNote := int64(0), "shared: the policy's base without adapters"
+	if ref.Store != policy.Store {
+		refBytes, refNote = ref.Memory().Weights, "a second copy"
+	}
+	grads := u.Trainable(lora)
+	known := u.Weights + refBytes + u.Adapters + grads + u.Optimiser + u.Accumulated + res.KVCacheBytes
+	peak := memstat.PeakRSS()
+	fmt.Printf("memory: weights %s, reference %s (%s), adapters %s, gradients %s, optimiser %s, gradient accumulators %s, KV cache %s\n",
+		memstat.GB(u.Weights), memstat.GB(refBytes), refNote, memstat.GB(u.Adapters), memstat.GB(grads),
+		memstat.GB(u.Optimiser), memstat.GB(u.Accumulated), memstat.GB(res.KVCacheBytes))
+	fmt.Printf("peak RSS %s; activations, logits and the rest ≈ peak − those − the process before the models (%s) = %s\n",
+		memstat.GB(peak), memstat.GB(startRSS), memstat.GB(peak-known-startRSS))
+}
+
+// printBudget prints the device memory of one step at the paper's batch,
+// full fine-tuning and LoRA, beside the cards people train on.
+func printBudget(cfg model.Config, rank int) error {
+	if rank == 0 {
+		rank = 16
+	}
+	fmt.Println("device memory of one step at the paper's batch (64 prompts x 2, micro-batch 8, 256 + 2 x 512 + 64 tokens), estimated (rl.EstimateBudget):")
+	fmt.Printf("  %-44s %8s %8s %8s %8s %8s %8s %8s %8s  %s\n", "setting", "weights", "ref", "grads", "adam", "activ.", "logits", "KV", "total", "fits")
+	for _, r := range []struct {
+		name string
+		edit func(*rl.BudgetShape)
+	}{
+		{"full fine-tuning, f32", func(*rl.BudgetShape) {}},
+		{"full fine-tuning, bf16 compute, ref bf16", func(s *rl.BudgetShape) { s.ComputeBytes, s.WeightBytes = 2, 2 }},
+		{"full, bf16 compute, checkpointing", func(s *rl.BudgetShape) { s.ComputeBytes, s.WeightBytes, s.Checkpoint = 2, 2, true }},
+		{fmt.Sprintf("LoRA r=%d, bf16 base and compute", rank), func(s *rl.BudgetShape) { s.LoRARank, s.ComputeBytes, s.WeightBytes = rank, 2, 2 }},
+		{fmt.Sprintf("LoRA r=%d, bf16, checkpointing", rank), func(s *rl.BudgetShape) {
+			s.LoRARank, s.ComputeBytes, s.WeightBytes, s.Checkpoint = rank, 2, 2, true
+		}},
+		{fmt.Sprintf("LoRA r=%d, bf16, checkpointing, micro-batch 2", rank), func(s *rl.BudgetShape) {
+			s.LoRARank, s.ComputeBytes, s.WeightBytes, s.Checkpoint, s.MicroBatch = rank, 2, 2, true, 2
+		}},
+	} {
+		s := rl.PaperBudgetShape()
+		r.edit(&s)
+		b := rl.EstimateBudget(cfg, s)
+		var fits []string
+		for _, card := range []int64{24, 40, 80} {
+			if b.Total() <= card*1e9 {
+				fits = append(fits, fmt.Sprintf("%d GB", card))
+			}
+		}
+		if len(fits) == 0 {
+			fits = []string{"none of 24/40/80 GB"}
+		}
+		g := func(n int64) string { return fmt.Sprintf("%.1f", float64(n)/1e9) }
+		fmt.Printf("  %-44s %8s %8s %8s %8s %8s %8s %8s %8s  %s\n", r.name, g(b.Weights+b.Adapters), g(b.Reference), g(b.Gradients),
+			g(b.Optimiser), g(b.Activations), g(b.Logits), g(b.KVCache), g(b.Total()), strings.Join(fits, ", "))
+	}
+	return nil
 }
 
 // randomModel is the preset with the benchmarks' random weights (seed 1,

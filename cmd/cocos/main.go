@@ -13,8 +13,10 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/cocos-go/cocos/cocos/model"
+	"github.com/cocos-go/cocos/internal/memstat"
 )
 
 // command is one subcommand: its one-line summary and its entry point.
@@ -27,8 +29,8 @@ var commands = map[string]command{
 	"exec":     {"judge one program against unit tests in the sandbox; prints JSON", runExec},
 	"data":     {"data sets: `cocos data stats`, `cocos data fetch NAME`", runData},
 	"generate": {"complete a prompt with a model directory", runGenerate},
-	"bench":    {"benchmarks: `cocos bench sandbox`, `cocos bench model`", runBench},
-	"init":     {"make a tiny from-scratch model directory (suite tokenizer, random weights)", runInit},
+	"bench":    {"benchmarks: `cocos bench sandbox|model|generate|rloo`", runBench},
+	"init":     {"make a model directory with random weights: a tiny one to train (suite tokenizer), or a paper model's shape (npm tokenizer)", runInit},
 	"train":    {"train: `cocos train sft|cocos|score|turn-rl --model DIR --out RUN`; the same command resumes", runTrain},
 	"demo":     {"the whole pipeline on the built-in suite, ~9 min on 2 CPU cores: tables and report.html", runDemo},
 	"serve":    {"an OpenAI-compatible HTTP server for a model (/v1/completions, /v1/chat/completions)", runServe},
@@ -90,8 +92,19 @@ func hintFor(err error) string {
 
 // profiled runs f under the CPU profiler when $COCOS_CPUPROFILE names a
 // file (an environment variable, so every subcommand has it); the profile
-// is complete even when f is interrupted.
+// is complete even when f is interrupted. $COCOS_MEMPROFILE names a file
+// for the heap profile at the peak resident set.
 func profiled(f func() error) error {
+	if heap := os.Getenv("COCOS_MEMPROFILE"); heap != "" {
+		// The heap near the peak RSS (memstat.HeapAtPeak), for what a
+		// benchmark's memory is made of.
+		stop := memstat.HeapAtPeak(heap, 200*time.Millisecond)
+		defer func() {
+			if err := stop(); err != nil {
+				fmt.Fprintln(os.Stderr, "cocos: COCOS_MEMPROFILE:", err)
+			}
+		}()
+	}
 	path := os.Getenv("COCOS_CPUPROFILE")
 	if path == "" {
 		return f()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/cocos-go/cocos/cocos/evaluate"
 	"github.com/cocos-go/cocos/cocos/model"
@@ -44,6 +45,9 @@ type common struct {
 	evalN, evalEvery    *int
 	evalTokens          *int
 	quiet               *bool
+	dtype               *string
+	lora                model.LoRAConfig
+	loraTargets         *string
 }
 
 func addCommon(fs *flag.FlagSet) *common {
@@ -55,7 +59,13 @@ func addCommon(fs *flag.FlagSet) *common {
 		evalEvery:  fs.Int("eval-every", 0, "also evaluate every N steps (0: after the last step only)"),
 		evalTokens: fs.Int("eval-max-new-tokens", 512, "most new tokens per evaluation turn"),
 		quiet:      fs.Bool("quiet", false, "no progress output"),
+		dtype:      fs.String("dtype", "float32", "weights held in float32, or bfloat16 (with --lora-rank: half the frozen base's memory)"),
+		loraTargets: fs.String("lora-targets", strings.Join(model.LoRATargets, ","),
+			"with --lora-rank: the linear modules adapted, comma-separated"),
 	}
+	fs.IntVar(&c.lora.Rank, "lora-rank", 0, "train LoRA adapters of this rank instead of every weight (0: full fine-tuning, the paper's); the reference is the base without them")
+	fs.Float64Var(&c.lora.Alpha, "lora-alpha", 0, "LoRA alpha; the update is scaled by alpha/rank (0: 2 x rank)")
+	fs.Float64Var(&c.lora.Dropout, "lora-dropout", 0, "dropout on the adapters' input while training")
 	fs.Uint64Var(&c.run.Seed, "seed", 1, "seed of data order and sampling")
 	fs.IntVar(&c.run.SaveEvery, "save-every", 50, "steps between checkpoints")
 	fs.IntVar(&c.run.Keep, "keep", 2, "checkpoints kept")
@@ -73,15 +83,41 @@ func (c *common) open(ctx context.Context) (*model.Model, *tokenizer.Tokenizer, 
 	if err != nil {
 		return nil, nil, err
 	}
-	m, tok, err := loadModel(ctx, backend, *c.model)
+	dt, err := parseDType(*c.dtype)
 	if err != nil {
 		return nil, nil, err
+	}
+	m, tok, err := train.LoadModelWith(ctx, backend, *c.model, model.LoadOptions{DType: dt})
+	if err != nil {
+		return nil, nil, err
+	}
+	if c.lora.Rank > 0 {
+		lc := c.lora
+		lc.Targets, lc.Seed = strings.Split(*c.loraTargets, ","), c.run.Seed
+		if err := m.AddLoRA(lc); err != nil {
+			return nil, nil, err
+		}
 	}
 	c.run.Dir = *c.out
 	if !*c.quiet {
 		c.run.Progress = os.Stderr
 	}
 	return m, tok, nil
+}
+
+// reference is the frozen model a trainer holds m to: with LoRA and the
+// starting checkpoint, m without its adapters (no second copy); else the
+// directory loaded on its own.
+func (c *common) reference(ctx context.Context, m *model.Model, dir string) (*model.Model, error) {
+	if m.LoRA() != nil && dir == *c.model {
+		return m.Base(), nil
+	}
+	dt, err := parseDType(*c.dtype)
+	if err != nil {
+		return nil, err
+	}
+	ref, _, err := train.LoadModelWith(ctx, m.Backend, dir, model.LoadOptions{DType: dt})
+	return ref, err
 }
 
 // eval is the evaluation on suite test problems the flags ask for.
@@ -203,7 +239,7 @@ func runTrainRL(ctx context.Context, name string, args []string) error {
 	if refDir == "" {
 		refDir = *c.model
 	}
-	reference, _, err := loadModel(ctx, policy.Backend, refDir)
+	reference, err := c.reference(ctx, policy, refDir)
 	if err != nil {
 		return fmt.Errorf("train %s: reference: %w", name, err)
 	}

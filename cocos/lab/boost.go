@@ -62,7 +62,7 @@ func (l *Lab) base() (string, error) {
 
 // sft trains the model in from on examples into the run called name.
 func (l *Lab) sft(ctx context.Context, name, from string, examples []sft.Example, cfg train.SFTConfig) error {
-	m, tok, err := l.Load(ctx, from)
+	m, tok, err := l.trainable(ctx, from)
 	if err != nil {
 		return fmt.Errorf("lab: %s: %w", name, err)
 	}

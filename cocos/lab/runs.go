@@ -34,11 +34,11 @@ func (l *Lab) RL(ctx context.Context, name, method, from string, edit func(*trai
 	if from == "" {
 		from = boost
 	}
-	policy, tok, err := l.Load(ctx, from)
+	policy, tok, err := l.trainable(ctx, from)
 	if err != nil {
 		return "", fmt.Errorf("lab: %s: %w", name, err)
 	}
-	ref, _, err := l.Load(ctx, boost)
+	ref, err := l.reference(ctx, policy, from, boost)
 	if err != nil {
 		return "", fmt.Errorf("lab: %s: reference: %w", name, err)
 	}
@@ -73,7 +73,7 @@ func (l *Lab) Baseline(ctx context.Context, method string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	m, tok, err := l.Load(ctx, boost)
+	m, tok, err := l.trainable(ctx, boost)
 	if err != nil {
 		return "", err
 	}
@@ -99,7 +99,7 @@ func (l *Lab) Baseline(ctx context.Context, method string) (string, error) {
 		if len(pairs) == 0 {
 			return "", fmt.Errorf("lab: revise: no preference pair: every sample was correct, or none")
 		}
-		ref, _, rerr := l.Load(ctx, boost)
+		ref, rerr := l.reference(ctx, m, boost, boost)
 		if rerr != nil {
 			return "", rerr
 		}

@@ -52,6 +52,15 @@ type Scale struct {
 	// the prompts of later turns; ≤ 2: the paper's 2 turns.
 	BoostTurns int
 	RL         rl.RLOOConfig
+	// LoRA, when its Rank is > 0, trains low-rank adapters instead of every
+	// weight in each trainer (boost SFT, RL, the baselines), with the RL and
+	// DPO reference the base without adapters; each run exports the merged
+	// model and its adapter (peft format, model/adapter). Rank 0 (the
+	// default, and the paper's Table 8) is full fine-tuning.
+	LoRA model.LoRAConfig
+	// Weights holds the weights in Float32 (the default) or, with LoRA,
+	// BFloat16 (half the memory of the frozen base).
+	Weights model.LoadOptions
 	// Baselines size Turn-SFT, Self-Corrector and ReVISE.
 	Baselines Baselines
 	// MaxNewTokens per turn, in training and evaluation.

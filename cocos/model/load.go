@@ -66,9 +66,14 @@ func LoadWith(backend compute.Backend, dir string, opts LoadOptions) (*Model, er
 	if err := checkWeights(cfg, names); err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
-	return newModel(backend, cfg, dt, func(w WeightSpec, dst []byte) error {
+	m, err := newModel(backend, cfg, dt, func(w WeightSpec, dst []byte) error {
 		return files[w.Name].readInto(w.Name, dst, dt)
 	})
+	if err != nil {
+		return nil, err
+	}
+	m.Dir = dir
+	return m, nil
 }
 
 // checkWeights reports a weight the config needs that is missing or

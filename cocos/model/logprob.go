@@ -55,15 +55,51 @@ func Select(ids, want [][]int32) (at, targets, weights [][]int32) {
 func TokenLogProbs(s *gm.Scope, cfg Config, ids, positions, mask, at, targets, invTemperature *Node) *Node {
 	x := Hidden(s, cfg, ids, positions, mask) // [b, t, h]
 	b, t, h := x.Shape().Dimensions[0], x.Shape().Dimensions[1], x.Shape().Dimensions[2]
+	n := at.Shape().Dimensions[1]
 	rows := Iota(ids.Graph(), shapes.Make(dtypes.Int32, at.Shape().Dimensions...), 0)
-	flat := Add(at, MulScalar(rows, float64(t))) // index into [b*t, h]
-	picked := Gather(Reshape(x, b*t, h), InsertAxes(flat, -1))
-	logits := f32(lmHead(s, cfg, picked))
+	flat := Reshape(Add(at, MulScalar(rows, float64(t))), b*n, 1) // index into [b*t, h]
+	picked := Gather(Reshape(x, b*t, h), flat)                    // [b*n, h]
+	tgt := Reshape(targets, b*n)
+	var parts []*Node
+	for lo := 0; lo < b*n; lo += HeadChunk {
+		hi := min(lo+HeadChunk, b*n)
+		parts = append(parts, chunkLogProbs(s, cfg, Slice(picked, AxisRange(lo, hi)), Slice(tgt, AxisRange(lo, hi)), invTemperature, b*n > HeadChunk))
+	}
+	out := parts[0]
+	if len(parts) > 1 {
+		out = Concatenate(parts, 0)
+	}
+	return Reshape(out, b, n)
+}
+
+// HeadChunk bounds the read positions whose logits exist at once: a chunk's
+// logits, softmax and gradient take 3 × HeadChunk × vocab × 4 bytes (1.9
+// GB at Qwen's 151,936), where a micro-batch of 8 rows × 1,024 read
+// positions at once took 15 GB.
+const HeadChunk = 1024
+
+// chunkLogProbs is log softmax(head(x)·invT)[target] for x [n, hidden]
+// and targets [n]. With remat the chunk's logits are recomputed in the
+// backward pass instead of kept (Node.Checkpoint), so only one chunk's
+// vocabulary-sized buffers live at a time there too.
+func chunkLogProbs(s *gm.Scope, cfg Config, x, targets, invTemperature *Node, remat bool) *Node {
+	if remat {
+		x = x.Checkpoint()
+	}
+	d := x.Shape().Dimensions
+	logits := f32(lmHead(s, cfg, Reshape(x, 1, d[0], d[1]))) // [1, n, vocab]
 	if invTemperature != nil {
 		logits = Mul(logits, ConvertDType(invTemperature, dtypes.Float32))
 	}
-	logp := LogSoftmax(logits, -1)
-	return ReduceSum(Mul(logp, OneHot(targets, cfg.VocabSize, dtypes.Float32)), -1)
+	logits = Reshape(logits, d[0], cfg.VocabSize)
+	top := StopGradient(ReduceAndKeep(logits, ReduceMax, -1))
+	lse := Add(Log(ReduceSum(Exp(Sub(logits, top)), -1)), Reshape(top, d[0]))
+	picked := ReduceSum(Mul(logits, OneHot(targets, cfg.VocabSize, logits.DType())), -1)
+	out := Sub(picked, lse)
+	if remat {
+		out = out.StopCheckpoint()
+	}
+	return out
 }
 
 // NextTokens shifts each row left by one: the target of position t is

@@ -50,6 +50,15 @@ func (c LoRAConfig) Fill() LoRAConfig {
 	return c
 }
 
+// NumParams counts the adapters' values on cfg.
+func (c LoRAConfig) NumParams(cfg Config) int {
+	n := 0
+	for _, w := range c.Fill().adapted(cfg) {
+		n += c.Rank * (w.Shape[0] + w.Shape[1])
+	}
+	return n
+}
+
 // Scaling is Alpha/Rank.
 func (c LoRAConfig) Scaling() float64 { return c.Alpha / float64(c.Rank) }
 

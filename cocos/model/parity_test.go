@@ -568,3 +568,47 @@ func TestParityBF16Compute(t *testing.T) {
 		})
 	}
 }
+
+// TestParityChunkedHead: past HeadChunk read positions the LM head runs
+// chunk by chunk, each chunk's logits recomputed in the backward pass; the
+// loss and every weight's gradient still equal PyTorch's (here 2 rows of
+// 700 tokens, the head in two chunks).
+func TestParityChunkedHead(t *testing.T) {
+	backend, _ := parityBackend()
+	cfg := tinyConfigs()["qwen2"]
+	m, dir := savedModel(t, backend, cfg)
+	var ids, mask [][]int32
+	for r := range 2 {
+		row, ones := make([]int32, 700), make([]int32, 700)
+		for j := range row {
+			row[j], ones[j] = int32((r*13+j*7+1)%cfg.VocabSize), 1
+		}
+		ids, mask = append(ids, row), append(mask, ones)
+	}
+	if at, _, _ := Select(ids, mask); 2*len(at[0]) <= HeadChunk {
+		t.Fatalf("%d read positions fit one chunk of %d", 2*len(at[0]), HeadChunk)
+	}
+	before, _ := m.Weights()
+	st, err := mustTrainer(t, m, sgd(1)).Step(NLLInputs(ids, mask, mask))
+	if err != nil {
+		t.Fatal(err)
+	}
+	after, _ := m.Weights()
+	names := []string{"model.embed_tokens.weight", "model.layers.1.mlp.down_proj.weight", "model.norm.weight"}
+	ref := referenceGradients(t, dir, ids, mask, mask, names)
+	if d := math.Abs(float64(st.Loss - ref[0])); d > 1e-5 {
+		t.Errorf("loss %g, PyTorch %g", st.Loss, ref[0])
+	}
+	k := 1
+	for _, n := range names {
+		var d, scale float64
+		for i, w := range before[n].Data {
+			g, want := float64(w-after[n].Data[i]), float64(ref[k+i])
+			d, scale = math.Max(d, math.Abs(g-want)), math.Max(scale, math.Abs(want))
+		}
+		k += len(before[n].Data)
+		if d > 1e-4*scale+1e-6 {
+			t.Errorf("%s: max |Δgrad| %g (largest gradient %g)", n, d, scale)
+		}
+	}
+}

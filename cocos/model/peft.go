@@ -16,20 +16,20 @@ const peftPrefix = "base_model.model."
 // writes; the fields peft adds and LoRA does not use are written with
 // their defaults.
 type peftConfig struct {
-	PeftType          string   `json:"peft_type"`
-	TaskType          string   `json:"task_type"`
-	R                 int      `json:"r"`
-	LoraAlpha         float64  `json:"lora_alpha"`
-	LoraDropout       float64  `json:"lora_dropout"`
-	TargetModules     []string `json:"target_modules"`
-	Bias              string   `json:"bias"`
-	BaseModel         string   `json:"base_model_name_or_path"`
-	FanInFanOut       bool     `json:"fan_in_fan_out"`
-	InferenceMode     bool     `json:"inference_mode"`
-	InitLoraWeights   bool     `json:"init_lora_weights"`
-	UseRSLoRA         bool     `json:"use_rslora"`
-	UseDoRA           bool     `json:"use_dora"`
-	ModulesToSave     []string `json:"modules_to_save"`
+	PeftType          string         `json:"peft_type"`
+	TaskType          string         `json:"task_type"`
+	R                 int            `json:"r"`
+	LoraAlpha         float64        `json:"lora_alpha"`
+	LoraDropout       float64        `json:"lora_dropout"`
+	TargetModules     []string       `json:"target_modules"`
+	Bias              string         `json:"bias"`
+	BaseModel         string         `json:"base_model_name_or_path"`
+	FanInFanOut       bool           `json:"fan_in_fan_out"`
+	InferenceMode     bool           `json:"inference_mode"`
+	InitLoraWeights   bool           `json:"init_lora_weights"`
+	UseRSLoRA         bool           `json:"use_rslora"`
+	UseDoRA           bool           `json:"use_dora"`
+	ModulesToSave     []string       `json:"modules_to_save"`
 	RankPattern       map[string]any `json:"rank_pattern"`
 	AlphaPattern      map[string]any `json:"alpha_pattern"`
 	LayersToTransform []int          `json:"layers_to_transform"`

@@ -91,15 +91,24 @@ func forward(s *gm.Scope, cfg Config, ids, positions, mask *Node, caches []*laye
 	x := Gather(param(s, g, "model", "embed_tokens", "weight"), InsertAxes(ids, -1))
 	cos, sin := rotary(cfg, positions)
 	bias := maskBias(cfg, mask)
+	remat, _ := gm.GetGraphParam(g, checkpointParam)
 	for i := range cfg.NumHiddenLayers {
 		var c *layerCache
 		if caches != nil {
 			c = caches[i]
 		}
+		if remat == true {
+			// Keep only each layer's input for the backward pass and
+			// recompute the layer's activations there (SetCheckpointing).
+			x = x.Checkpoint()
+		}
 		x, c = decoderLayer(s.At("model").At("layers").At("%d", i), cfg, x, cos, sin, bias, c)
 		if caches != nil {
 			caches[i] = c
 		}
+	}
+	if remat == true {
+		x = x.StopCheckpoint()
 	}
 	return rmsNorm(s.At("model").At("norm"), cfg, x), caches
 }

@@ -20,11 +20,13 @@ type BenchShape struct {
 	FeedbackLen, MicroBatch, Seed int
 }
 
-// BenchResult is one step's time by phase and the Go heap's peak.
+// BenchResult is one step's time by phase and its memory.
 type BenchResult struct {
-	Rollout, Update time.Duration
-	Tokens          int    // tokens in the update (all trajectories, padding excluded)
-	HeapBytes       uint64 // Go heap in use after the update (host memory on the Go backend)
+	Rollout, LogProbs, Update time.Duration
+	Turns                     []time.Duration // each turn's sampling
+	Tokens                    int             // tokens in the update (all trajectories, padding excluded)
+	HeapBytes                 uint64          // Go heap in use after the update (host memory on the Go backend)
+	KVCacheBytes              int64           // the rollouts' KV cache at its largest (the last turn's)
 }
 
 // Bench runs one CoCoS step on synthetic data: random prompts and feedback
@@ -54,7 +56,9 @@ func Bench(policy, ref *model.Model, shape BenchShape, w io.Writer) (BenchResult
 	traj := make([]Rollout, rows)
 	start := time.Now()
 	for turn := range shape.Turns {
+		t0 := time.Now()
 		gens, err := d.GenerateIDs(prompts, gen)
+		res.Turns = append(res.Turns, time.Since(t0))
 		if err != nil {
 			return res, fmt.Errorf("rl: bench turn %d: %w", turn+1, err)
 		}
@@ -73,6 +77,8 @@ func Bench(policy, ref *model.Model, shape BenchShape, w io.Writer) (BenchResult
 		}
 	}
 	res.Rollout = time.Since(start)
+	width := shape.PromptLen + shape.Turns*shape.NewTokens + (shape.Turns-1)*shape.FeedbackLen
+	res.KVCacheBytes = policy.CacheBytes(rows, width)
 	for i := range traj {
 		traj[i].Reward = float64(r.IntN(2))
 		res.Tokens += len(traj[i].IDs)
@@ -81,17 +87,30 @@ func Bench(policy, ref *model.Model, shape BenchShape, w io.Writer) (BenchResult
 	if err != nil {
 		return res, err
 	}
-	start = time.Now()
-	if _, err := rloo.Step(traj); err != nil {
+	st, err := rloo.Step(traj)
+	if err != nil {
 		return res, fmt.Errorf("rl: bench update: %w", err)
 	}
-	res.Update = time.Since(start)
+	res.LogProbs, res.Update = st.LogProbTime, st.UpdateTime
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	res.HeapBytes = ms.HeapInuse
-	fmt.Fprintf(w, "rloo step: %d prompts x %d samples x %d turns, prompt %d + %d new tokens a turn: rollout %.1f s, update %.1f s (%d tokens), Go heap %.2f GiB\n",
-		shape.Prompts, shape.K, shape.Turns, shape.PromptLen, shape.NewTokens, res.Rollout.Seconds(), res.Update.Seconds(), res.Tokens, float64(res.HeapBytes)/(1<<30))
+	fmt.Fprintf(w, "rloo step: %d prompts x %d samples x %d turns, prompt %d + %d new tokens a turn: rollout %.1f s (turns %s), "+
+		"log-probs %.1f s, update %.1f s (%d tokens), Go heap %.2f GiB\n",
+		shape.Prompts, shape.K, shape.Turns, shape.PromptLen, shape.NewTokens, res.Rollout.Seconds(), seconds(res.Turns),
+		res.LogProbs.Seconds(), res.Update.Seconds(), res.Tokens, float64(res.HeapBytes)/(1<<30))
 	return res, nil
+}
+
+func seconds(ds []time.Duration) string {
+	out := ""
+	for i, d := range ds {
+		if i > 0 {
+			out += " + "
+		}
+		out += fmt.Sprintf("%.1f", d.Seconds())
+	}
+	return out
 }
 
 // toInt32 converts ids; mark ≥ 0 replaces every value by mark (an action

@@ -2,6 +2,7 @@ package rl
 
 import (
 	"fmt"
+	"time"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive
 	gm "github.com/gomlx/gomlx/ml/model"
@@ -26,6 +27,8 @@ type StepStats struct {
 	// Per rollout: leave-one-out advantage, sequence KL to the reference,
 	// and the policy's log-probability of the action tokens before the step.
 	Advantages, KL, LogProbs []float64
+	// Time in the policy's and the reference's log-probs, and in the update.
+	LogProbTime, UpdateTime time.Duration
 }
 
 // RLOO trains a policy against a frozen reference with RLOO.
@@ -67,6 +70,7 @@ func (r *RLOO) SetLearningRate(lr float64) error { return r.trainer.SetLearningR
 // as groups of cfg.K consecutive samples of the same prompt.
 func (r *RLOO) Step(rollouts []Rollout) (StepStats, error) {
 	var st StepStats
+	start := time.Now()
 	ids, mask, action := pad(rollouts)
 	want := klTokens(rollouts, action)
 	pol, err := r.policy.LogProbsAt(ids, mask, want, r.cfg.Temperature)
@@ -77,6 +81,7 @@ func (r *RLOO) Step(rollouts []Rollout) (StepStats, error) {
 	if err != nil {
 		return st, err
 	}
+	st.LogProbTime = time.Since(start)
 	scores := make([]float64, len(rollouts))
 	old := make([]float32, len(rollouts))
 	st.KL, st.LogProbs = make([]float64, len(rollouts)), make([]float64, len(rollouts))
@@ -110,6 +115,7 @@ func (r *RLOO) Step(rollouts []Rollout) (StepStats, error) {
 	if err != nil {
 		return st, err
 	}
+	start = time.Now()
 	for range r.cfg.Epochs {
 		ts, err := r.trainer.Step(micro...)
 		if err != nil {
@@ -117,6 +123,7 @@ func (r *RLOO) Step(rollouts []Rollout) (StepStats, error) {
 		}
 		st.Loss, st.GradNorm = float64(ts.Loss), float64(ts.GradNorm)
 	}
+	st.UpdateTime = time.Since(start)
 	return st, nil
 }
 

@@ -285,14 +285,22 @@ func (r *run) save() error {
 }
 
 // export writes the model in Hugging Face layout with its tokenizer to
-// path, atomically (beside it, then renamed into place).
+// path, atomically (beside it, then renamed into place); a LoRA model's
+// adapter goes to path/adapter.
 func (r *run) export(path string) error {
 	tmp := path + ".partial"
 	if err := os.RemoveAll(tmp); err != nil {
 		return fmt.Errorf("train: export: %w", err)
 	}
+	// With LoRA, Save writes the merged weights (what the policy computes)
+	// and the adapter goes beside them in peft's format.
 	if err := r.m.Save(tmp, false); err != nil {
 		return fmt.Errorf("train: export %s: %w", path, err)
+	}
+	if r.m.LoRA() != nil {
+		if err := r.m.SaveAdapter(filepath.Join(tmp, "adapter"), r.m.Dir); err != nil {
+			return fmt.Errorf("train: export %s: %w", path, err)
+		}
 	}
 	if r.tok != nil {
 		if err := r.tok.SaveDir(tmp); err != nil {

@@ -7,8 +7,10 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // PeakRSS is the process's peak resident set in bytes (VmHWM), or 0 where
@@ -46,3 +48,47 @@ func status(key string) int64 {
 
 // GB formats bytes in GB (10⁹), as the benchmarks report them.
 func GB(b int64) string { return fmt.Sprintf("%.2f GB", float64(b)/1e9) }
+
+// HeapAtPeak writes a pprof heap profile to path each time the resident
+// set passes its highest level so far by 2 %, checking every interval,
+// until stop is called: the file left holds the heap as it was near the
+// process's peak, which a profile taken at exit misses.
+func HeapAtPeak(path string, interval time.Duration) (stop func() error) {
+	done, finished := make(chan struct{}), make(chan error, 1)
+	go func() {
+		var best int64
+		var err error
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				finished <- err
+				return
+			case <-tick.C:
+				if rss := RSS(); rss > best+best/50 {
+					best = rss
+					if werr := writeHeap(path); werr != nil && err == nil {
+						err = werr
+					}
+				}
+			}
+		}
+	}()
+	return func() error {
+		close(done)
+		return <-finished
+	}
+}
+
+func writeHeap(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := pprof.WriteHeapProfile(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
