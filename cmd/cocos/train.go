@@ -48,6 +48,7 @@ type common struct {
 	dtype               *string
 	lora                model.LoRAConfig
 	loraTargets         *string
+	checkpoint          *bool
 }
 
 func addCommon(fs *flag.FlagSet) *common {
@@ -59,7 +60,9 @@ func addCommon(fs *flag.FlagSet) *common {
 		evalEvery:  fs.Int("eval-every", 0, "also evaluate every N steps (0: after the last step only)"),
 		evalTokens: fs.Int("eval-max-new-tokens", 512, "most new tokens per evaluation turn"),
 		quiet:      fs.Bool("quiet", false, "no progress output"),
-		dtype:      fs.String("dtype", "float32", "weights held in float32, or bfloat16 (with --lora-rank: half the frozen base's memory)"),
+		dtype: fs.String("dtype", "float32", "compute dtype, float32 or bfloat16 (a GPU's); with --lora-rank the frozen base is held in it, "+
+			"without it the weights stay f32 (mixed precision) and the reference is held in it"),
+		checkpoint: fs.Bool("checkpoint", false, "per-layer gradient checkpointing: recompute each layer's activations in the backward pass"),
 		loraTargets: fs.String("lora-targets", strings.Join(model.LoRATargets, ","),
 			"with --lora-rank: the linear modules adapted, comma-separated"),
 	}
@@ -83,20 +86,13 @@ func (c *common) open(ctx context.Context) (*model.Model, *tokenizer.Tokenizer, 
 	if err != nil {
 		return nil, nil, err
 	}
-	dt, err := parseDType(*c.dtype)
+	t, err := c.tuning()
 	if err != nil {
 		return nil, nil, err
 	}
-	m, tok, err := train.LoadModelWith(ctx, backend, *c.model, model.LoadOptions{DType: dt})
+	m, tok, err := train.LoadTrainable(ctx, backend, *c.model, t)
 	if err != nil {
 		return nil, nil, err
-	}
-	if c.lora.Rank > 0 {
-		lc := c.lora
-		lc.Targets, lc.Seed = strings.Split(*c.loraTargets, ","), c.run.Seed
-		if err := m.AddLoRA(lc); err != nil {
-			return nil, nil, err
-		}
 	}
 	c.run.Dir = *c.out
 	if !*c.quiet {
@@ -105,19 +101,26 @@ func (c *common) open(ctx context.Context) (*model.Model, *tokenizer.Tokenizer, 
 	return m, tok, nil
 }
 
-// reference is the frozen model a trainer holds m to: with LoRA and the
-// starting checkpoint, m without its adapters (no second copy); else the
-// directory loaded on its own.
-func (c *common) reference(ctx context.Context, m *model.Model, dir string) (*model.Model, error) {
-	if m.LoRA() != nil && dir == *c.model {
-		return m.Base(), nil
-	}
+// tuning is the flags' train.Tuning.
+func (c *common) tuning() (train.Tuning, error) {
 	dt, err := parseDType(*c.dtype)
+	if err != nil {
+		return train.Tuning{}, err
+	}
+	t := train.Tuning{DType: dt, LoRA: c.lora, Checkpoint: *c.checkpoint}
+	if t.LoRA.Rank > 0 {
+		t.LoRA.Targets, t.LoRA.Seed = strings.Split(*c.loraTargets, ","), c.run.Seed
+	}
+	return t, nil
+}
+
+// reference is the frozen model a trainer holds m to (train.LoadReference).
+func (c *common) reference(ctx context.Context, m *model.Model, dir string) (*model.Model, error) {
+	t, err := c.tuning()
 	if err != nil {
 		return nil, err
 	}
-	ref, _, err := train.LoadModelWith(ctx, m.Backend, dir, model.LoadOptions{DType: dt})
-	return ref, err
+	return train.LoadReference(ctx, m, *c.model, dir, t)
 }
 
 // eval is the evaluation on suite test problems the flags ask for.

@@ -182,3 +182,56 @@ func TestTrainBaselineNoExamples(t *testing.T) {
 		t.Errorf("eval --revise printed no table:\n%s", out)
 	}
 }
+
+// TestTrainLoRA: `cocos train sft` and `cocos train cocos` with
+// --lora-rank export the merged model and its peft adapter, and the adapter
+// loaded onto the starting model computes what the merged model does.
+func TestTrainLoRA(t *testing.T) {
+	bin, dir := buildCocos(t), t.TempDir()
+	cocos(t, bin, dir, "init", "--preset", "tiny", "--out", "tiny")
+	sft := []string{"train", "sft", "--model", "tiny", "--out", "sft", "--steps", "2", "--batch", "2", "--limit", "8",
+		"--lr", "1e-2", "--eval", "0", "--quiet", "--lora-rank", "4", "--checkpoint"}
+	cocos(t, bin, dir, sft...)
+	cocos(t, bin, dir, sft...) // finished: resumes at its end
+	for _, p := range []string{"checkpoints/" + stepName(2), "model/model.safetensors", "model/adapter/adapter_model.safetensors", "model/adapter/adapter_config.json"} {
+		if _, err := os.Stat(filepath.Join(dir, "sft", p)); err != nil {
+			t.Errorf("sft: missing %s", p)
+		}
+	}
+	cocos(t, bin, dir, "train", "cocos", "--model", "sft/model", "--out", "rl", "--steps", "1", "--batch", "1",
+		"--max-new-tokens", "8", "--limit", "4", "--eval", "0", "--quiet", "--lora-rank", "2")
+	runDirOK(t, filepath.Join(dir, "rl"), 1, 1*2*2, "cocos")
+	backend, _ := model.NewBackend("go")
+	merged, err := model.Load(backend, filepath.Join(dir, "sft", "model"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	adapted, err := model.Load(backend, filepath.Join(dir, "tiny"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := adapted.LoadAdapter(filepath.Join(dir, "sft", "model", "adapter")); err != nil {
+		t.Fatal(err)
+	}
+	ids, mask := [][]int32{{5, 9, 13, 2, 7}}, [][]int32{{1, 1, 1, 1, 1}}
+	a, _ := merged.Logits(ids, mask)
+	b, _ := adapted.Logits(ids, mask)
+	plain, _ := adapted.Base().Logits(ids, mask)
+	var d, moved float64
+	for j := range a[0] {
+		for v := range a[0][j] {
+			d = max(d, float64(abs32(a[0][j][v]-b[0][j][v])))
+			moved = max(moved, float64(abs32(b[0][j][v]-plain[0][j][v])))
+		}
+	}
+	if d > 1e-4 || moved == 0 {
+		t.Errorf("merged vs base+adapter: max |Δlogit| %g; the adapter moved the logits by %g", d, moved)
+	}
+}
+
+func abs32(x float32) float32 {
+	if x < 0 {
+		return -x
+	}
+	return x
+}

@@ -118,32 +118,17 @@ func (l *Lab) Load(ctx context.Context, dirOrID string) (*model.Model, *tokenize
 	return train.LoadModel(ctx, l.Backend, dirOrID)
 }
 
-// trainable loads a model to train: held as Scale.Weights says, with fresh
-// adapters when Scale.LoRA has a rank.
+// trainable loads a model to train as Scale.Tuning says (the adapters'
+// seed follows the scale's).
 func (l *Lab) trainable(ctx context.Context, dirOrID string) (*model.Model, *tokenizer.Tokenizer, error) {
-	m, tok, err := train.LoadModelWith(ctx, l.Backend, dirOrID, l.Scale.Weights)
-	if err != nil {
-		return nil, nil, err
-	}
-	if l.Scale.LoRA.Rank > 0 {
-		c := l.Scale.LoRA
-		c.Seed ^= l.Scale.Seed
-		if err := m.AddLoRA(c); err != nil {
-			return nil, nil, err
-		}
-	}
-	return m, tok, nil
+	t := l.Scale.Tuning
+	t.LoRA.Seed ^= l.Scale.Seed
+	return train.LoadTrainable(ctx, l.Backend, dirOrID, t)
 }
 
-// reference is the frozen model a run of m (loaded from "from") is held
-// to: with LoRA and the same checkpoint, m without its adapters (no second
-// copy); else dir loaded on its own.
+// reference is the frozen model a run of m (loaded from "from") is held to.
 func (l *Lab) reference(ctx context.Context, m *model.Model, from, dir string) (*model.Model, error) {
-	if m.LoRA() != nil && from == dir {
-		return m.Base(), nil
-	}
-	ref, _, err := train.LoadModelWith(ctx, l.Backend, dir, l.Scale.Weights)
-	return ref, err
+	return train.LoadReference(ctx, m, from, dir, l.Scale.Tuning)
 }
 
 // done reports whether a run directory holds its final model.

@@ -7,7 +7,10 @@
 package lab
 
 import (
+	"fmt"
 	"os"
+
+	"github.com/gomlx/compute/dtypes"
 
 	"github.com/cocos-go/cocos/cocos/model"
 	"github.com/cocos-go/cocos/cocos/rl"
@@ -52,15 +55,13 @@ type Scale struct {
 	// the prompts of later turns; ≤ 2: the paper's 2 turns.
 	BoostTurns int
 	RL         rl.RLOOConfig
-	// LoRA, when its Rank is > 0, trains low-rank adapters instead of every
-	// weight in each trainer (boost SFT, RL, the baselines), with the RL and
-	// DPO reference the base without adapters; each run exports the merged
-	// model and its adapter (peft format, model/adapter). Rank 0 (the
-	// default, and the paper's Table 8) is full fine-tuning.
-	LoRA model.LoRAConfig
-	// Weights holds the weights in Float32 (the default) or, with LoRA,
-	// BFloat16 (half the memory of the frozen base).
-	Weights model.LoadOptions
+	// Tuning is how every trainer (boost SFT, RL, the baselines) holds and
+	// updates its model: the compute dtype, LoRA (Tuning.LoRA.Rank > 0:
+	// low-rank adapters instead of every weight, the RL and DPO reference
+	// the base without them, each run exporting the merged model and its
+	// peft adapter in model/adapter) and gradient checkpointing. The zero
+	// value is the paper's Table 8: full fine-tuning in f32.
+	Tuning train.Tuning
 	// Baselines size Turn-SFT, Self-Corrector and ReVISE.
 	Baselines Baselines
 	// MaxNewTokens per turn, in training and evaluation.
@@ -78,6 +79,19 @@ type Scale struct {
 	// SETSSamples is SETS's programs per problem (section 4: 20).
 	SETSSamples int
 	Seed        uint64
+}
+
+// PaperLoRA is Paper with LoRA adapters of rank r on every projection
+// instead of full fine-tuning — an extension, not the paper's recipe — the
+// base held and computed in bf16, with per-layer gradient checkpointing:
+// about 13 GB of device memory for one RL step of Qwen2.5-1.5B at the
+// paper's batch and micro-batch (r = 16, rl.EstimateBudget), so a 24 GB
+// card runs it. The RL and DPO reference is the base without the adapters.
+func PaperLoRA(modelID string, r int) Scale {
+	s := Paper(modelID)
+	s.Name = fmt.Sprintf("paper-lora-r%d", r)
+	s.Tuning = train.Tuning{DType: dtypes.BFloat16, LoRA: model.LoRAConfig{Rank: r}, Checkpoint: true}
+	return s
 }
 
 // Baselines size the methods trained on judged samples of the boost model.
@@ -145,7 +159,14 @@ func FromEnv(s Scale) Scale {
 // (Qwen/Qwen2.5-1.5B, meta-llama/Llama-3.2-1B,
 // deepseek-ai/deepseek-coder-1.3b-base): boost SFT on KodCode
 // ($COCOS_KODCODE), RL on MBPP's train split, evaluation on MBPP's test
-// split, HumanEval and ODEX. It needs a GPU.
+// split, HumanEval and ODEX, with full fine-tuning as the paper does. It
+// needs a GPU (GOMLX_BACKEND=xla:cuda) and, for one RL step of
+// Qwen2.5-1.5B at the paper's batch, about 37 GB of it with
+//
+//	s.Tuning = train.Tuning{DType: dtypes.BFloat16, Checkpoint: true}
+//
+// (a 40 or 80 GB card; 83 GB without checkpointing, 140 GB in f32:
+// rl.EstimateBudget, docs/paper-scale.md). On a 24 GB card use PaperLoRA.
 func Paper(modelID string) Scale {
 	return Scale{
 		Name:         "paper",

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
 
 	"github.com/cocos-go/cocos/cocos/model"
 	"github.com/cocos-go/cocos/cocos/tokenizer"
@@ -43,4 +44,57 @@ func WithSpecialTokens(tok *tokenizer.Tokenizer, cfg model.GenerateConfig) model
 		cfg.PadToken = tok.PAD
 	}
 	return cfg
+}
+
+// Tuning says how a trainer holds and updates its model. The zero value is
+// the paper's: full fine-tuning in f32.
+type Tuning struct {
+	// DType is the compute dtype (Float32, or BFloat16 on a GPU). With
+	// LoRA the frozen base is held in it too; full fine-tuning keeps f32
+	// weights (mixed precision) and holds its frozen reference in it.
+	DType dtypes.DType
+	// LoRA, with a Rank > 0, trains adapters instead of every weight.
+	LoRA model.LoRAConfig
+	// Checkpoint turns on per-layer gradient checkpointing.
+	Checkpoint bool
+}
+
+func (t Tuning) dtype() dtypes.DType {
+	if t.DType == dtypes.InvalidDType {
+		return dtypes.Float32
+	}
+	return t.DType
+}
+
+// LoadTrainable loads the model a trainer updates, set up as t says.
+func LoadTrainable(ctx context.Context, backend compute.Backend, dirOrID string, t Tuning) (*model.Model, *tokenizer.Tokenizer, error) {
+	held := dtypes.Float32
+	if t.LoRA.Rank > 0 {
+		held = t.dtype()
+	}
+	m, tok, err := LoadModelWith(ctx, backend, dirOrID, model.LoadOptions{DType: held})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := m.SetDType(t.dtype()); err != nil {
+		return nil, nil, err
+	}
+	if t.LoRA.Rank > 0 {
+		if err := m.AddLoRA(t.LoRA); err != nil {
+			return nil, nil, err
+		}
+	}
+	m.SetCheckpointing(t.Checkpoint)
+	return m, tok, nil
+}
+
+// LoadReference is the frozen model a trainer holds m (loaded from from)
+// to: with LoRA and the same checkpoint, m without its adapters, no second
+// copy (what TRL does with peft); else dirOrID, held in t's dtype.
+func LoadReference(ctx context.Context, m *model.Model, from, dirOrID string, t Tuning) (*model.Model, error) {
+	if m.LoRA() != nil && from == dirOrID {
+		return m.Base(), nil
+	}
+	ref, _, err := LoadModelWith(ctx, m.Backend, dirOrID, model.LoadOptions{DType: t.dtype()})
+	return ref, err
 }
