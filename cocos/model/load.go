@@ -175,15 +175,20 @@ func WriteRandom(dir string, cfg Config, seed uint64, std float64, bf16 bool) er
 		return err
 	}
 	specs := cfg.Weights()
-	names, shapes := make([]string, len(specs)), make([][]int, len(specs))
-	for i, w := range specs {
-		names[i], shapes[i] = w.Name, w.Shape
-	}
+	names, shapes := namesAndShapes(specs)
 	d := newDraw(seed, std)
 	return writeSafetensors(filepath.Join(dir, "model.safetensors"), names, shapes, bf16, func(i int, dst []byte) error {
 		encodeFloats(dst, d.values(specs[i]), bf16)
 		return nil
 	})
+}
+
+// namesAndShapes splits specs into the two lists writeSafetensors takes.
+func namesAndShapes(specs []WeightSpec) (names []string, shapes [][]int) {
+	for _, w := range specs {
+		names, shapes = append(names, w.Name), append(shapes, w.Shape)
+	}
+	return names, shapes
 }
 
 // weightDraw draws weights as transformers initialises them, in the order

@@ -71,22 +71,8 @@ func TestLoRAParity(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d := math.Abs(float64(st.Loss - ref[0])); d > 1e-5 {
-				t.Errorf("loss %g, PyTorch %g", st.Loss, ref[0])
-			}
 			after, _ := m.adapterValues()
-			k := 1
-			for _, n := range names { // SGD at rate 1: the update is the gradient
-				var d, scale float64
-				for i, v := range before[n].Data {
-					g, want := float64(v-after[n].Data[i]), float64(ref[k+i])
-					d, scale = math.Max(d, math.Abs(g-want)), math.Max(scale, math.Abs(want))
-				}
-				k += len(before[n].Data)
-				if d > 1e-5*math.Max(1, scale) {
-					t.Errorf("%s: max |Δgrad| %g (largest gradient %g)", n, d, scale)
-				}
-			}
+			checkSGDStep(t, st.Loss, before, after, names, ref, func(d, scale float64) bool { return d <= 1e-5*math.Max(1, scale) })
 			if now, _ := m.Base().Weights(); !reflect.DeepEqual(now, base) {
 				t.Error("a LoRA step changed the base weights")
 			}
@@ -187,5 +173,44 @@ func TestLoRAErrors(t *testing.T) {
 	}
 	if _, err := NewTrainer(held, sgd(1), nil); err != nil {
 		t.Errorf("LoRA on bf16-held weights: %v", err)
+	}
+}
+
+// TestLoRADropout: lora_dropout acts in training steps only: inference
+// with dropout 0.5 computes what dropout 0 does, while a training step's
+// update differs.
+func TestLoRADropout(t *testing.T) {
+	backend, _ := parityBackend()
+	cfg := tinyConfigs()["qwen2"]
+	ids, mask, loss := packedBatch(cfg.VocabSize)
+	var logits [][][][]float32
+	var adapters []map[string]Tensor
+	for _, p := range []float64{0, 0.5} {
+		m, _ := New(backend, cfg, RandomWeights(cfg, 2, 0.2))
+		if err := m.AddLoRA(LoRAConfig{Rank: 2, Dropout: p, Seed: 4}); err != nil {
+			t.Fatal(err)
+		}
+		tr := mustTrainer(t, m, sgd(0.5))
+		for range 2 {
+			if _, err := tr.Step(NLLInputs(ids, mask, loss)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		a, _ := m.adapterValues()
+		adapters = append(adapters, a)
+		l, _ := m.Logits(ids, mask)
+		logits = append(logits, l)
+	}
+	if reflect.DeepEqual(adapters[0], adapters[1]) {
+		t.Error("dropout 0.5 changed no training step")
+	}
+	// The same adapters give the same logits: load the dropout run's
+	// adapters into a model without dropout.
+	m, _ := New(backend, cfg, RandomWeights(cfg, 2, 0.2))
+	if err := m.setAdapters(LoRAConfig{Rank: 2, Alpha: 4}.Fill(), adapters[1]); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := m.Logits(ids, mask); !reflect.DeepEqual(got, logits[1]) {
+		t.Error("dropout acted outside training")
 	}
 }

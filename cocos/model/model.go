@@ -172,11 +172,7 @@ func (m *Model) Save(dir string, bf16 bool) error {
 	if err := writeConfig(dir, m.Config); err != nil {
 		return err
 	}
-	specs := m.Config.Weights()
-	names, shapes := make([]string, len(specs)), make([][]int, len(specs))
-	for i, w := range specs {
-		names[i], shapes[i] = w.Name, w.Shape
-	}
+	names, shapes := namesAndShapes(m.Config.Weights())
 	dt := dtypes.Float32
 	if bf16 {
 		dt = dtypes.BFloat16
