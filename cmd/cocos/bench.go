@@ -96,7 +96,12 @@ func runBenchModel(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("cocos bench model: backend %s%s, %d CPUs, ours in %s; PyTorch on %s in %s (%s)\n", backend.Name(), kernels, runtime.NumCPU(), *dtype, *device, *torchDType, *impl)
+	anchor, err := model.FairAnchor(*python, *tools)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("cocos bench model: backend %s%s, %d CPUs, ours in %s; PyTorch on %s in %s (%s): %s\n",
+		backend.Name(), kernels, runtime.NumCPU(), *dtype, *device, *torchDType, *impl, anchor)
 	shapes := []model.BenchShape{
 		{Preset: "tiny", Batch: 16, Seq: 64, GenBatch: 8, GenPrompt: 32, GenNew: 64},
 		{Preset: "tiny-20m", Batch: 8, Seq: 128, GenBatch: 8, GenPrompt: 32, GenNew: 64},
@@ -111,7 +116,7 @@ func runBenchModel(args []string) error {
 		if err != nil {
 			return err
 		}
-		if last, err = model.Bench(m, shape, *python, *tools, os.Stdout); err != nil {
+		if last, err = model.Bench(m, shape, *python, *tools, anchor, os.Stdout); err != nil {
 			return err
 		}
 	}

@@ -63,6 +63,13 @@ func runBenchGenerate(ctx context.Context, args []string) error {
 	fmt.Printf("cocos bench generate: %s (%.2fB params), weights in %s (%s), backend %s\n", *dir,
 		float64(m.Config.NumParams())/1e9, *dtype, memstat.GB(m.Store.ByteSize()), backend.Name())
 	fmt.Printf("loaded in %.1f s, RSS %s\n", loaded.Seconds(), memstat.GB(memstat.RSS()))
+	var anchor model.Anchor
+	if *torch {
+		if anchor, err = model.FairAnchor(*python, *tools); err != nil {
+			return err
+		}
+		fmt.Printf("anchor: %s\n", anchor)
+	}
 	for i, b := range sizes {
 		t, err := m.TimeGenerate(b, *promptLen, *newTokens)
 		if err != nil {
@@ -76,7 +83,7 @@ func runBenchGenerate(ctx context.Context, args []string) error {
 			b, *promptLen, *newTokens, t.Prefill.Seconds(), t.TokensPerS, t.EndToEnd,
 			memstat.GB(m.CacheBytes(b, *promptLen+*newTokens)))
 		if *torch {
-			tt, err := model.TorchGenerate(m.Config, b, *promptLen, *newTokens, *python, *tools)
+			tt, err := model.TorchGenerate(m.Config, b, *promptLen, *newTokens, *python, *tools, anchor)
 			if err != nil {
 				return err
 			}

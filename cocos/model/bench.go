@@ -34,8 +34,9 @@ type BenchResult struct {
 
 // Bench times a training step (forward, backward, AdamW) and greedy
 // generation for shape on m's backend, then the same in PyTorch-CPU through
-// python (tools/python/bench_model.py under toolsDir).
-func Bench(m *Model, shape BenchShape, python, toolsDir string, w io.Writer) (BenchResult, error) {
+// python (tools/python/bench_model.py under toolsDir) run in the anchor's
+// environment (FairAnchor).
+func Bench(m *Model, shape BenchShape, python, toolsDir string, anchor Anchor, w io.Writer) (BenchResult, error) {
 	res := BenchResult{Shape: shape, Params: m.Config.NumParams()}
 	r := rand.New(rand.NewPCG(1, 2))
 	randIDs := func(b, t int) ([][]int32, [][]int32) {
@@ -80,7 +81,7 @@ func Bench(m *Model, shape BenchShape, python, toolsDir string, w io.Writer) (Be
 		return res, err
 	}
 	res.GenTokS = float64(shape.GenBatch*shape.GenNew) / time.Since(start).Seconds()
-	if err := torchBench(m.Config, shape, python, toolsDir, &res); err != nil {
+	if err := torchBench(m.Config, shape, python, toolsDir, anchor.Env, &res); err != nil {
 		return res, err
 	}
 	fmt.Fprintf(w, "%-9s %5.2fM params  train step %dx%d: ours %8.1f ms  pytorch %8.1f ms  ratio %5.2f | generate %dx(%d+%d): ours %7.0f tok/s  pytorch %7.0f tok/s  ratio %5.2f\n",
@@ -89,7 +90,7 @@ func Bench(m *Model, shape BenchShape, python, toolsDir string, w io.Writer) (Be
 	return res, nil
 }
 
-func torchBench(cfg Config, shape BenchShape, python, toolsDir string, res *BenchResult) error {
+func torchBench(cfg Config, shape BenchShape, python, toolsDir string, env []string, res *BenchResult) error {
 	dir, err := os.MkdirTemp("", "cocos-bench-")
 	if err != nil {
 		return err
@@ -109,7 +110,9 @@ func torchBench(cfg Config, shape BenchShape, python, toolsDir string, res *Benc
 			args = append(args, flag, v)
 		}
 	}
-	out, err := exec.Command(python, args...).Output()
+	cmd := exec.Command(python, args...)
+	cmd.Env = env
+	out, err := cmd.Output()
 	if err != nil {
 		return fmt.Errorf("bench: PyTorch side (%s, needs python3-torch): %w", python, err)
 	}
@@ -170,11 +173,12 @@ func (m *Model) TimeGenerate(batch, promptLen, newTokens int) (GenerateTiming, e
 }
 
 // TorchGenerate times the same decoding in PyTorch (bench_model.py at
-// cfg's shape, its own random weights, f32 on the CPU): tokens per second.
-func TorchGenerate(cfg Config, batch, promptLen, newTokens int, python, toolsDir string) (float64, error) {
+// cfg's shape, its own random weights, f32 on the CPU, in the anchor's
+// environment): tokens per second.
+func TorchGenerate(cfg Config, batch, promptLen, newTokens int, python, toolsDir string, anchor Anchor) (float64, error) {
 	var res BenchResult
 	shape := BenchShape{GenBatch: batch, GenPrompt: promptLen, GenNew: newTokens}
-	if err := torchBench(cfg, shape, python, toolsDir, &res); err != nil {
+	if err := torchBench(cfg, shape, python, toolsDir, anchor.Env, &res); err != nil {
 		return 0, err
 	}
 	return res.TorchGenTokS, nil
