@@ -27,9 +27,14 @@ func BenchmarkLinearLayout(b *testing.B) {
 		for _, c := range []struct {
 			name, eq string
 			w        []int
-		}{{"out-in", "ni,oi->no", []int{out, in}}, {"in-out", "ni,io->no", []int{in, out}}} {
+		}{{"out-in", "ni,oi->no", []int{out, in}}, {"in-out", "ni,io->no", []int{in, out}}, {"out-in-lhs", "oi,ni->on", []int{out, in}}} {
 			b.Run(fmt.Sprintf("n=%d/%s", n, c.name), func(b *testing.B) {
-				e := MustNewExec(backend, func(x, w *Node) *Node { return Einsum(c.eq, x, w) })
+				e := MustNewExec(backend, func(x, w *Node) *Node {
+					if c.name == "out-in-lhs" { // W·xᵀ, then the small [out, n] result transposed
+						return Transpose(Einsum(c.eq, w, x), 0, 1)
+					}
+					return Einsum(c.eq, x, w)
+				})
 				x := tensors.FromShape(shapes.Make(dtypes.Float32, n, in))
 				w := tensors.FromShape(shapes.Make(dtypes.Float32, c.w...))
 				e.MustExec(x, w)
