@@ -80,6 +80,8 @@ func runBenchModel(args []string) error {
 	device := fs.String("device", "cpu", "PyTorch's device: cpu or cuda")
 	dtype := fs.String("dtype", "float32", "our compute dtype: float32 or bfloat16 (mixed precision, f32 weights)")
 	torchDType := fs.String("torch-dtype", "float32", "PyTorch's dtype: float32 or bfloat16")
+	layers := fs.Int("layers", 0, "with --preset: keep this many decoder layers (0: all; 1 with --vocab 1024 times one layer of the real shape)")
+	vocab := fs.Int("vocab", 0, "with --preset: this vocabulary size instead of the preset's (0: the preset's)")
 	impl := fs.String("torch-impl", "reference", "PyTorch side: reference (tools/python/bench_model.py's own model) or transformers (HF's, needs the package)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -112,7 +114,17 @@ func runBenchModel(args []string) error {
 	var last model.BenchResult
 	for _, shape := range shapes {
 		shape.Steps, shape.Device, shape.TorchDType, shape.TorchImpl = *steps, *device, *torchDType, *impl
-		m, err := randomModel(backend, shape.Preset, dt)
+		p, err := model.FindPreset(shape.Preset)
+		if err != nil {
+			return err
+		}
+		if *layers > 0 {
+			p.Config.NumHiddenLayers = *layers
+		}
+		if *vocab > 0 {
+			p.Config.VocabSize = *vocab
+		}
+		m, err := randomModel(backend, p.Config, dt)
 		if err != nil {
 			return err
 		}
@@ -285,14 +297,10 @@ func printBudget(cfg model.Config, rank int) error {
 	return nil
 }
 
-// randomModel is the preset with the benchmarks' random weights (seed 1,
-// std 0.02), computing in dt.
-func randomModel(backend compute.Backend, preset string, dt dtypes.DType) (*model.Model, error) {
-	p, err := model.FindPreset(preset)
-	if err != nil {
-		return nil, err
-	}
-	m, err := model.New(backend, p.Config, model.RandomWeights(p.Config, 1, 0.02))
+// randomModel is cfg with the benchmarks' random weights (seed 1, std
+// 0.02), held in f32 and computing in dt.
+func randomModel(backend compute.Backend, cfg model.Config, dt dtypes.DType) (*model.Model, error) {
+	m, err := model.NewRandom(backend, cfg, 1, 0.02, dtypes.Float32)
 	if err != nil {
 		return nil, err
 	}
