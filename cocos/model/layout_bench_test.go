@@ -23,7 +23,7 @@ func BenchmarkLinearLayout(b *testing.B) {
 		b.Fatal(err)
 	}
 	const in, out = 1536, 8960
-	for _, n := range []int{1, 8, 1024} {
+	for _, n := range []int{1, 2, 4, 8, 1024} {
 		for _, c := range []struct {
 			name, eq string
 			w        []int

@@ -220,16 +220,17 @@ func linear(s *gm.Scope, x *Node, bias bool) *Node {
 	return Reshape(y, d[0], d[1], w.Shape().Dimensions[0])
 }
 
-// timesTransposed is x·Wᵀ for x [n, in] and W [out, in]. A single f32 row
-// (decoding one sequence) goes as W·xᵀ instead: the Go backend splits a
-// product's work by its left operand's rows and packs a right operand
-// whose contracted axis is last with scalar code, so x·Wᵀ for one row ran
-// on one core repacking all of W — 16.1 against 4.9 ms at Qwen2.5-1.5B's
-// 1,536 → 8,960 (BenchmarkLinearLayout), and batch-1 decoding of that
-// model went from 0.74 to 1.41 tokens/s. In bf16 the same rewrite made
-// decoding slower (0.89 → 0.70 tokens/s), so bf16 keeps x·Wᵀ.
+// timesTransposed is x·Wᵀ for x [n, in] and W [out, in]. Fewer than 8 f32
+// rows (decoding a few sequences) go as W·xᵀ instead: the Go backend splits
+// a product's work by its left operand's rows, in blocks of 8, and packs a
+// right operand whose contracted axis is last with scalar code, so x·Wᵀ
+// for 1–4 rows ran on one core repacking all of W — 13.4–14.5 against
+// 4.4–4.7 ms at Qwen2.5-1.5B's 1,536 → 8,960, equal at 8 rows
+// (BenchmarkLinearLayout); batch-1 decoding of that model went from 0.74
+// to 1.41 tokens/s. In bf16 the rewrite made decoding slower (0.89 → 0.70
+// tokens/s at batch 1), so bf16 keeps x·Wᵀ.
 func timesTransposed(x, w *Node) *Node {
-	if x.Shape().Dimensions[0] == 1 && x.DType() == dtypes.Float32 {
+	if x.Shape().Dimensions[0] < 8 && x.DType() == dtypes.Float32 {
 		return Transpose(Einsum("oi,ni->on", w, x), 0, 1)
 	}
 	return Einsum("ni,oi->no", x, w)
