@@ -228,9 +228,12 @@ func linear(s *gm.Scope, x *Node, bias bool) *Node {
 // 4.4–4.7 ms at Qwen2.5-1.5B's 1,536 → 8,960, equal at 8 rows
 // (BenchmarkLinearLayout); batch-1 decoding of that model went from 0.74
 // to 1.41 tokens/s. In bf16 the rewrite made decoding slower (0.89 → 0.70
-// tokens/s at batch 1), so bf16 keeps x·Wᵀ.
+// tokens/s at batch 1), so bf16 keeps x·Wᵀ. Weights under a million
+// values keep x·Wᵀ too, so the embedded models (hidden 64 and 128)
+// compute as they did.
 func timesTransposed(x, w *Node) *Node {
-	if x.Shape().Dimensions[0] < 8 && x.DType() == dtypes.Float32 {
+	n, in, out := x.Shape().Dimensions[0], x.Shape().Dimensions[1], w.Shape().Dimensions[0]
+	if n < 8 && in*out >= 1<<20 && x.DType() == dtypes.Float32 {
 		return Transpose(Einsum("oi,ni->on", w, x), 0, 1)
 	}
 	return Einsum("ni,oi->no", x, w)
