@@ -13,6 +13,7 @@ import (
 
 	"github.com/cocos-go/cocos/cocos/model"
 	"github.com/cocos-go/cocos/cocos/rl"
+	"github.com/cocos-go/cocos/cocos/train"
 
 	"github.com/cocos-go/cocos/data"
 	"github.com/cocos-go/cocos/internal/memstat"
@@ -152,7 +153,7 @@ func runBenchRLOO(args []string) error {
 	feedback := fs.Int("feedback", 64, "feedback and instruction tokens between turns")
 	micro := fs.Int("micro-batch", 0, "rollouts per gradient micro-batch (0: all at once)")
 	dtype := fs.String("dtype", "float32", "compute dtype: float32 or bfloat16; with --lora-rank the frozen base is held in it too, "+
-		"without it the weights stay f32 (mixed precision)")
+		"without it the weights stay f32 (mixed precision) and the reference is held in it")
 	var lora model.LoRAConfig
 	fs.IntVar(&lora.Rank, "lora-rank", 0, "train LoRA adapters of this rank on every projection, the reference being the base without them (0: full fine-tuning)")
 	fs.Float64Var(&lora.Alpha, "lora-alpha", 0, "LoRA alpha (0: 2 x rank)")
@@ -170,11 +171,10 @@ func runBenchRLOO(args []string) error {
 		return err
 	}
 	start := memstat.RSS()
-	policy, ref, err := rlooModels(backend, *preset, *dir, dt, lora)
+	policy, ref, err := rlooModels(backend, *preset, *dir, train.Tuning{DType: dt, LoRA: lora, Checkpoint: *remat})
 	if err != nil {
 		return err
 	}
-	policy.SetCheckpointing(*remat)
 	fmt.Printf("cocos bench rloo: %s (%.2fB params) computing in %s, %s, checkpointing %v, backend %s\n", policy.Config.ModelType,
 		float64(policy.Config.NumParams())/1e9, *dtype, tuning(lora), *remat, backend.Name())
 	shape := rl.BenchShape{Prompts: *prompts, K: *samples, Turns: *turns, PromptLen: *promptLen,
@@ -195,39 +195,31 @@ func runBenchRLOO(args []string) error {
 	return printBudget(policy.Config, lora.Rank)
 }
 
-// rlooModels is the policy and its reference: with LoRA the policy's base
-// (one copy, held in dt), else two models with f32 weights computing in dt.
-func rlooModels(backend compute.Backend, preset, dir string, dt dtypes.DType, lora model.LoRAConfig) (policy, ref *model.Model, err error) {
-	held := dtypes.Float32
-	if lora.Rank > 0 {
-		held = dt
-	}
-	load := func() (*model.Model, error) {
+// rlooModels is the policy, set up as t says (train.Tuning, as `cocos
+// train` sets it up), and its reference: with LoRA the policy's base, else
+// a second model held and computing in t's dtype.
+func rlooModels(backend compute.Backend, preset, dir string, t train.Tuning) (policy, ref *model.Model, err error) {
+	load := func(dt dtypes.DType) (*model.Model, error) {
 		if dir != "" {
-			return model.LoadWith(backend, dir, model.LoadOptions{DType: held})
+			return model.LoadWith(backend, dir, model.LoadOptions{DType: dt})
 		}
 		p, err := model.FindPreset(preset)
 		if err != nil {
 			return nil, err
 		}
-		return model.NewRandom(backend, p.Config, 1, 0.02, held)
+		return model.NewRandom(backend, p.Config, 1, 0.02, dt) // the same seed: the same weights
 	}
-	if policy, err = load(); err != nil {
+	if policy, err = load(t.Held()); err != nil {
 		return nil, nil, err
 	}
-	if err := policy.SetDType(dt); err != nil {
+	if err := t.Apply(policy); err != nil {
 		return nil, nil, err
 	}
-	if lora.Rank > 0 {
-		if err := policy.AddLoRA(lora); err != nil {
-			return nil, nil, err
-		}
+	if t.LoRA.Rank > 0 {
 		return policy, policy.Base(), nil
 	}
-	if ref, err = load(); err != nil { // the same seed or file: the same weights
-		return nil, nil, err
-	}
-	return policy, ref, ref.SetDType(dt)
+	ref, err = load(t.DType)
+	return policy, ref, err
 }
 
 func tuning(lora model.LoRAConfig) string {

@@ -6,6 +6,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unsafe"
 
@@ -86,7 +87,7 @@ func checkWeights(cfg Config, have map[string][]int) error {
 		if !ok {
 			return fmt.Errorf("model: weight %s is missing", w.Name)
 		}
-		if !sameShape(shape, w.Shape) {
+		if !slices.Equal(shape, w.Shape) {
 			return fmt.Errorf("model: weight %s has shape %v, config needs %v", w.Name, shape, w.Shape)
 		}
 	}
@@ -314,16 +315,4 @@ func writeConfig(dir string, cfg Config) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(dir, "config.json"), b, 0o644)
-}
-
-func sameShape(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

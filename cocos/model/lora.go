@@ -136,7 +136,7 @@ func (m *Model) setAdapters(c LoRAConfig, values map[string]Tensor) error {
 		if !ok {
 			return fmt.Errorf("model: adapter %s is missing", name)
 		}
-		if !sameShape(t.Shape, shape) {
+		if !slices.Equal(t.Shape, shape) {
 			return fmt.Errorf("model: adapter %s has shape %v, want %v (rank %d)", name, t.Shape, shape, c.Rank)
 		}
 	}

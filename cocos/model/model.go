@@ -51,11 +51,7 @@ func (c Config) Weights() []WeightSpec {
 func (c Config) NumParams() int {
 	n := 0
 	for _, w := range c.Weights() {
-		k := 1
-		for _, d := range w.Shape {
-			k *= d
-		}
-		n += k
+		n += numel(w.Shape)
 	}
 	return n
 }
@@ -122,16 +118,11 @@ func (m *Model) weightBytes(name string, dst []byte, dt dtypes.DType) error {
 // one without an adapter).
 func (m *Model) merged(name string) ([]float32, bool, error) {
 	an, bn := adapterNames(name)
-	if m.Store.GetVariable(varPath(an)) == nil {
+	v := m.Store.GetVariable(varPath(name))
+	if v == nil || m.Store.GetVariable(varPath(an)) == nil {
 		return nil, false, nil
 	}
-	spec := WeightSpec{Name: name}
-	for _, w := range m.Config.Weights() {
-		if w.Name == name {
-			spec = w
-		}
-	}
-	w := make([]float32, numel(spec.Shape))
+	w := make([]float32, v.Shape().Size())
 	if err := m.rawWeightBytes(name, f32Bytes(w), dtypes.Float32); err != nil {
 		return nil, false, err
 	}

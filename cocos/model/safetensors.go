@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"os"
+	"slices"
 	"sort"
 
 	"github.com/gomlx/compute/dtypes"
@@ -200,16 +201,12 @@ func ReadSafetensors(path string) (map[string]Tensor, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer st.Close()
-	out := make(map[string]Tensor, len(st.tensors))
-	for name, h := range st.tensors {
-		vals := make([]float32, numel(h.Shape))
-		if err := st.readInto(name, f32Bytes(vals), dtypes.Float32); err != nil {
-			return nil, err
-		}
-		out[name] = Tensor{Shape: append([]int(nil), h.Shape...), Data: vals}
+	ws := weightFiles{}
+	for name := range st.tensors {
+		ws[name] = st
 	}
-	return out, nil
+	defer ws.Close()
+	return ws.readAll()
 }
 
 func halfToFloat(h uint16) float32 {
@@ -235,16 +232,21 @@ func ReadWeights(dir string) (map[string]Tensor, error) {
 		return nil, err
 	}
 	defer ws.Close()
-	all := map[string]Tensor{}
-	for name, f := range ws {
+	return ws.readAll()
+}
+
+// readAll reads every tensor into f32.
+func (w weightFiles) readAll() (map[string]Tensor, error) {
+	out := make(map[string]Tensor, len(w))
+	for name, f := range w {
 		h := f.tensors[name]
 		vals := make([]float32, numel(h.Shape))
 		if err := f.readInto(name, f32Bytes(vals), dtypes.Float32); err != nil {
 			return nil, err
 		}
-		all[name] = Tensor{Shape: append([]int(nil), h.Shape...), Data: vals}
+		out[name] = Tensor{Shape: slices.Clone(h.Shape), Data: vals}
 	}
-	return all, nil
+	return out, nil
 }
 
 // writeSafetensors streams tensors to path in the order given, as F32 or

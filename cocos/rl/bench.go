@@ -5,6 +5,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"runtime"
+	"strings"
 	"time"
 
 	"github.com/cocos-go/cocos/cocos/model"
@@ -103,14 +104,11 @@ func Bench(policy, ref *model.Model, shape BenchShape, w io.Writer) (BenchResult
 }
 
 func seconds(ds []time.Duration) string {
-	out := ""
+	parts := make([]string, len(ds))
 	for i, d := range ds {
-		if i > 0 {
-			out += " + "
-		}
-		out += fmt.Sprintf("%.1f", d.Seconds())
+		parts[i] = fmt.Sprintf("%.1f", d.Seconds())
 	}
-	return out
+	return strings.Join(parts, " + ")
 }
 
 // toInt32 converts ids; mark ≥ 0 replaces every value by mark (an action

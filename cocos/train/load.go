@@ -66,25 +66,39 @@ func (t Tuning) dtype() dtypes.DType {
 	return t.DType
 }
 
-// LoadTrainable loads the model a trainer updates, set up as t says.
-func LoadTrainable(ctx context.Context, backend compute.Backend, dirOrID string, t Tuning) (*model.Model, *tokenizer.Tokenizer, error) {
-	held := dtypes.Float32
+// Held is the dtype the trained model's weights are held in: the compute
+// dtype for LoRA's frozen base, f32 for full fine-tuning.
+func (t Tuning) Held() dtypes.DType {
 	if t.LoRA.Rank > 0 {
-		held = t.dtype()
+		return t.dtype()
 	}
-	m, tok, err := LoadModelWith(ctx, backend, dirOrID, model.LoadOptions{DType: held})
-	if err != nil {
-		return nil, nil, err
-	}
+	return dtypes.Float32
+}
+
+// Apply sets m (loaded holding its weights in t.Held()) up to train as t
+// says: its compute dtype, its adapters, checkpointing.
+func (t Tuning) Apply(m *model.Model) error {
 	if err := m.SetDType(t.dtype()); err != nil {
-		return nil, nil, err
+		return err
 	}
 	if t.LoRA.Rank > 0 {
 		if err := m.AddLoRA(t.LoRA); err != nil {
-			return nil, nil, err
+			return err
 		}
 	}
 	m.SetCheckpointing(t.Checkpoint)
+	return nil
+}
+
+// LoadTrainable loads the model a trainer updates, set up as t says.
+func LoadTrainable(ctx context.Context, backend compute.Backend, dirOrID string, t Tuning) (*model.Model, *tokenizer.Tokenizer, error) {
+	m, tok, err := LoadModelWith(ctx, backend, dirOrID, model.LoadOptions{DType: t.Held()})
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := t.Apply(m); err != nil {
+		return nil, nil, err
+	}
 	return m, tok, nil
 }
 
