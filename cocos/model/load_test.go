@@ -1,6 +1,7 @@
 package model
 
 import (
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -47,15 +48,7 @@ func roundBF16(v float32, bf16 bool) float32 {
 	if !bf16 {
 		return v
 	}
-	out := make([]byte, 4)
-	convert(out, dtypes.Float32, []byte{byte(toBF16(v)), byte(toBF16(v) >> 8)}, "BF16")
-	return float32frombytes(out)
-}
-
-func float32frombytes(b []byte) float32 {
-	vals := make([]float32, 1)
-	copy(f32Bytes(vals), b)
-	return vals[0]
+	return math.Float32frombits(uint32(toBF16(v)) << 16)
 }
 
 // TestLoadBF16Weights: weights held in bf16 give bit for bit the logits
