@@ -42,10 +42,11 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need_apt[@]}"
 fi
-# Independent references for tests (apache-arrow reads our Arrow files).
+# Independent references for tests (apache-arrow reads our Arrow files, the
+# official openai client drives cocos serve).
 root=$(cd "$(dirname "$0")/.." && pwd)
 nodedir="$root/tools/node"
-if ! $runtime_only && { [ ! -d "$nodedir/node_modules/apache-arrow" ] || [ "$nodedir/package-lock.json" -nt "$nodedir/node_modules/.package-lock.json" ]; }; then
+if ! $runtime_only && { [ ! -d "$nodedir/node_modules/apache-arrow" ] || [ ! -d "$nodedir/node_modules/openai" ] || [ "$nodedir/package-lock.json" -nt "$nodedir/node_modules/.package-lock.json" ]; }; then
   echo "setup: npm ci in tools/node"
   (cd "$nodedir" && npm ci --no-audit --no-fund --loglevel=error)
 fi

@@ -15,12 +15,14 @@ import (
 func runServe(ctx context.Context, args []string) error {
 	fs := newFlags("serve", "serve --model DIR [--addr 127.0.0.1:8080] [flags]",
 		"An OpenAI-compatible HTTP server for a model: GET /v1/models, POST /v1/completions and\n"+
-			"/v1/chat/completions (no streaming). Concurrent requests are batched into one generation call.")
+			"/v1/chat/completions, streamed (stream: true, server-sent events) or not. Concurrent requests\n"+
+			"are batched into one generation call; a streaming client that disconnects frees its row.")
 	dir := fs.String("model", "", "model directory or Hugging Face id (required)")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	id := fs.String("id", "", "model name clients use (default: --model)")
 	maxBatch := fs.Int("max-batch", 16, "most prompts in one generation call")
 	maxTokens := fs.Int("max-tokens", 512, "largest max_tokens a request may ask for")
+	maxN := fs.Int("max-n", 16, "largest n (choices per prompt) a request may ask for")
 	backendName := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else go)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -43,7 +45,7 @@ func runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("serve: %w (choose another --addr)", err)
 	}
-	s := serve.New(serve.Config{Model: m, Tokenizer: tok, ModelID: *id, MaxBatch: *maxBatch, MaxTokens: *maxTokens})
+	s := serve.New(serve.Config{Model: m, Tokenizer: tok, ModelID: *id, MaxBatch: *maxBatch, MaxTokens: *maxTokens, MaxN: *maxN})
 	defer s.Close()
 	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	fmt.Printf("serving %s on http://%s/v1\n", *id, ln.Addr())

@@ -76,6 +76,9 @@ func (d *Dialogue) GenerateIDs(prompts [][]int, cfg GenerateConfig) ([]Generatio
 			g := &gens[b]
 			g.NewIDs, g.LogProbs = append(g.NewIDs, id), append(g.LogProbs, lp)
 			done[b] = g.finish(d.tok, id, cfg, step+1 == cfg.MaxNewTokens)
+			if cfg.OnToken != nil && !cfg.OnToken(b, g) && !done[b] {
+				g.Stop, done[b] = "cancelled", true
+			}
 			next[b] = []int32{int32(id)}
 			active = active || !done[b]
 		}

@@ -38,6 +38,12 @@ type GenerateConfig struct {
 	// Bucket rounds prompt length and cache capacity up to a multiple, so
 	// that few distinct shapes are compiled. Default 32.
 	Bucket int
+	// OnToken, if set, is called after each token a row samples, with the
+	// row so far (Stop is set on its last call). Returning false ends the
+	// row there (Stop "cancelled") while the others go on: a server frees
+	// the row of a client that went away. It runs on the generating
+	// goroutine, so it must not block.
+	OnToken func(row int, g *Generation) bool
 }
 
 func (c *GenerateConfig) fill() {
@@ -61,7 +67,7 @@ type Generation struct {
 	NewIDs    []int
 	Text      string    // decoded NewIDs, cut just after a stop string
 	LogProbs  []float32 // log-prob of each new token under the sampling distribution
-	Stop      string    // "stop_string", "stop_token" or "length"
+	Stop      string    // "stop_string", "stop_token", "length" or "cancelled"
 }
 
 func roundUp(n, k int) int { return (n + k - 1) / k * k }

@@ -105,6 +105,37 @@ func TestGenerateSamplingAndStops(t *testing.T) {
 	}
 }
 
+// TestOnTokenCancelsOneRow: the hook sees every token of every row, and a
+// row it ends stops there while the others decode as they would without it.
+func TestOnTokenCancelsOneRow(t *testing.T) {
+	tok := tinyTokenizer(t)
+	m := tinyModel(t, tok.VocabSize())
+	prompts := []string{"def add(a, b):", "assert"}
+	cfg := GenerateConfig{MaxNewTokens: 8, Temperature: 0.9, Seed: 5, StopStrings: []string{}, Bucket: 8}
+	plain, err := m.Generate(tok, prompts, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[int]int{}
+	cfg.OnToken = func(row int, g *Generation) bool {
+		seen[row]++
+		if len(g.NewIDs) != seen[row] || g.Text != tok.Decode(g.NewIDs, false) {
+			t.Errorf("row %d, call %d: %d tokens, text %q", row, seen[row], len(g.NewIDs), g.Text)
+		}
+		return row != 0 || len(g.NewIDs) < 3
+	}
+	hooked, err := m.Generate(tok, prompts, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g := hooked[0]; g.Stop != "cancelled" || !slices.Equal(g.NewIDs, plain[0].NewIDs[:3]) || seen[0] != 3 {
+		t.Errorf("cancelled row: %v (%s) after %d calls, want the first 3 of %v", g.NewIDs, g.Stop, seen[0], plain[0].NewIDs)
+	}
+	if g := hooked[1]; !slices.Equal(g.NewIDs, plain[1].NewIDs) || g.Stop != plain[1].Stop || seen[1] != len(g.NewIDs) {
+		t.Errorf("the other row: %v (%s), without the hook %v (%s)", g.NewIDs, g.Stop, plain[1].NewIDs, plain[1].Stop)
+	}
+}
+
 // TestDialogueMatchesFresh: three turns of a dialogue — each prompt
 // extending the last prompt and completion verbatim, with an edit inside
 // the held tokens, or the completion dropped — give the tokens and

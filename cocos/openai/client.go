@@ -55,13 +55,23 @@ type Params struct {
 	Seed        uint64
 }
 
-// Chat sends messages to /chat/completions and returns the answer's text.
-func (c *Client) Chat(ctx context.Context, messages []serve.ChatMessage, p Params) (string, error) {
-	body := map[string]any{"model": c.Model, "messages": messages, "max_tokens": p.MaxTokens,
-		"temperature": p.Temperature, "seed": p.Seed}
+// body is a request's decoding fields; a zero MaxTokens leaves the
+// endpoint's default.
+func (c *Client) body(p Params) map[string]any {
+	body := map[string]any{"model": c.Model, "temperature": p.Temperature, "seed": p.Seed}
+	if p.MaxTokens > 0 {
+		body["max_tokens"] = p.MaxTokens
+	}
 	if len(p.Stop) > 0 {
 		body["stop"] = p.Stop
 	}
+	return body
+}
+
+// Chat sends messages to /chat/completions and returns the answer's text.
+func (c *Client) Chat(ctx context.Context, messages []serve.ChatMessage, p Params) (string, error) {
+	body := c.body(p)
+	body["messages"] = messages
 	var resp serve.ChatResponse
 	if err := c.post(ctx, "/chat/completions", body, &resp, func() bool { return len(resp.Choices) > 0 }); err != nil {
 		return "", err
@@ -71,11 +81,8 @@ func (c *Client) Chat(ctx context.Context, messages []serve.ChatMessage, p Param
 
 // Complete sends a prompt to /completions and returns the text.
 func (c *Client) Complete(ctx context.Context, prompt string, p Params) (string, error) {
-	body := map[string]any{"model": c.Model, "prompt": prompt, "max_tokens": p.MaxTokens,
-		"temperature": p.Temperature, "seed": p.Seed}
-	if len(p.Stop) > 0 {
-		body["stop"] = p.Stop
-	}
+	body := c.body(p)
+	body["prompt"] = prompt
 	var resp serve.CompletionResponse
 	if err := c.post(ctx, "/completions", body, &resp, func() bool { return len(resp.Choices) > 0 }); err != nil {
 		return "", err

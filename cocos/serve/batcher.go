@@ -13,6 +13,26 @@ type job struct {
 	prompts []string
 	gen     model.GenerateConfig
 	reply   chan jobResult
+	// tokens, for a streamed job, gets an event per sampled token of each
+	// row; it holds every event the job can produce, so the generating
+	// goroutine never waits on a slow client.
+	tokens    chan tokenEvent
+	cancelled atomic.Bool // the client went away: its rows stop
+}
+
+// tokenEvent is a row's text after a token; stop is set on its last.
+type tokenEvent struct {
+	row  int
+	text string
+	stop string
+}
+
+func newJob(prompts []string, gen model.GenerateConfig, stream bool) *job {
+	j := &job{prompts: prompts, gen: gen, reply: make(chan jobResult, 1)}
+	if stream {
+		j.tokens = make(chan tokenEvent, len(prompts)*gen.MaxNewTokens)
+	}
+	return j
 }
 
 type jobResult struct {
@@ -31,6 +51,7 @@ type batcher struct {
 	window   time.Duration
 	largest  atomic.Int64 // most prompts in one call so far
 	calls    atomic.Int64
+	freed    atomic.Int64 // rows stopped because their client went away
 }
 
 func (b *batcher) run(done <-chan struct{}) {
@@ -53,7 +74,7 @@ func (b *batcher) run(done <-chan struct{}) {
 // key is what jobs sharing a call must agree on: everything but the seed
 // (each row keeps its own sampler stream).
 func key(g model.GenerateConfig) string {
-	g.Seed = 0
+	g.Seed, g.OnToken = 0, nil
 	return fmt.Sprint(g)
 }
 
@@ -87,13 +108,29 @@ func (b *batcher) collect(pending []*job) (group, rest []*job) {
 
 func (b *batcher) generate(group []*job) {
 	var prompts []string
+	var owner []*job // per row of the call: its job, and the row within it
+	var local []int
 	gen := group[0].gen
 	gen.Streams = nil
 	for _, j := range group {
 		prompts = append(prompts, j.prompts...)
 		for r := range j.prompts {
 			gen.Streams = append(gen.Streams, [2]uint64{j.gen.Seed, uint64(r)}) // as if alone
+			owner, local = append(owner, j), append(local, r)
 		}
+	}
+	gen.OnToken = func(row int, g *model.Generation) bool {
+		j := owner[row]
+		if j.tokens != nil {
+			j.tokens <- tokenEvent{row: local[row], text: g.Text, stop: g.Stop}
+		}
+		if j.cancelled.Load() {
+			if g.Stop == "" {
+				b.freed.Add(1)
+			}
+			return false
+		}
+		return true
 	}
 	b.calls.Add(1)
 	if n := int64(len(prompts)); n > b.largest.Load() {

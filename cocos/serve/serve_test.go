@@ -1,6 +1,7 @@
 package serve_test
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -68,18 +69,50 @@ func TestEndpoints(t *testing.T) {
 	if code != 200 || chat.Object != "chat.completion" || len(chat.Choices) != 1 || chat.Choices[0].Message.Role != "assistant" {
 		t.Errorf("chat: %d %+v", code, chat)
 	}
-	for _, c := range []struct{ path, body, want string }{
-		{"/v1/completions", `{"prompt":`, "not valid JSON"},
-		{"/v1/completions", `{"model":"gpt-9","prompt":"x"}`, `model "gpt-9" is not served`},
-		{"/v1/completions", `{"prompt":"x","stream":true}`, "streaming is not supported"},
-		{"/v1/completions", `{"prompt":"x","max_tokens":100000}`, "above this server's limit"},
-		{"/v1/completions", `{"max_tokens":3}`, `"prompt" is required`},
-		{"/v1/chat/completions", `{"messages":[]}`, `"messages" is required`},
+	for _, c := range []struct{ path, body, param, want string }{
+		{"/v1/completions", `{"prompt":`, "", "not valid JSON"},
+		{"/v1/completions", `{"model":"gpt-9","prompt":"x"}`, "model", `model "gpt-9" is not served`},
+		{"/v1/completions", `{"prompt":"x","max_tokens":100000}`, "max_tokens", "outside [1, 512]"},
+		{"/v1/completions", `{"prompt":"x","max_tokens":0}`, "max_tokens", "max_tokens 0 is outside"},
+		{"/v1/completions", `{"prompt":"x","max_tokens":-5}`, "max_tokens", "max_tokens -5 is outside"},
+		{"/v1/completions", `{"prompt":"x","max_tokens":"ten"}`, "max_tokens", "max_tokens must be of type integer"},
+		{"/v1/completions", `{"prompt":"x","temperature":-0.5}`, "temperature", "temperature -0.5 is outside [0, 2]"},
+		{"/v1/completions", `{"prompt":"x","top_p":0}`, "top_p", "top_p 0 is outside (0, 1]"},
+		{"/v1/completions", `{"prompt":"x","top_p":1.2}`, "top_p", "top_p 1.2"},
+		{"/v1/completions", `{"prompt":"x","n":0}`, "n", "n 0 is outside [1, 16]"},
+		{"/v1/completions", `{"prompt":"x","n":17}`, "n", "n 17 is outside"},
+		{"/v1/completions", `{"prompt":"x","stop":["a","b","c","d","e"]}`, "stop", "at most 4"},
+		{"/v1/completions", `{"prompt":"x","stop":3}`, "stop", "stop must be a string or a list"},
+		{"/v1/completions", `{"prompt":"x","stream_options":{"include_usage":true}}`, "stream_options", "only allowed when stream"},
+		{"/v1/completions", `{"prompt":"x","logprobs":2}`, "logprobs", "not supported"},
+		{"/v1/completions", `{"prompt":"x","presence_penalty":0.5}`, "presence_penalty", "not supported"},
+		{"/v1/completions", `{"max_tokens":3}`, "prompt", `"prompt" is required`},
+		{"/v1/completions", `{"prompt":""}`, "prompt", "prompt is empty"},
+		{"/v1/completions", `{"prompt":[]}`, "prompt", "at least one"},
+		{"/v1/completions", `{"prompt":["a",""]}`, "prompt", "prompt[1] is empty"},
+		{"/v1/completions", `{"prompt":[1,2,3]}`, "prompt", "token ids are not supported"},
+		{"/v1/chat/completions", `{"messages":[]}`, "messages", "at least one message"},
+		{"/v1/chat/completions", `{}`, "messages", "at least one message"},
+		{"/v1/chat/completions", `{"messages":[{"role":"robot","content":"hi"}]}`, "messages[0].role", `"robot" is not one of`},
+		{"/v1/chat/completions", `{"messages":[{"role":"user","content":"a"},{"role":3}]}`, "messages[1].role", "must be of type string"},
+		{"/v1/chat/completions", `{"messages":[{"role":"user","content":[{"type":"image_url"}]}]}`, "messages[0].content", "text parts only"},
+		{"/v1/chat/completions", `{"messages":[{"role":"user","content":"a"}],"max_completion_tokens":0}`, "max_completion_tokens", "outside"},
+		{"/v1/chat/completions", `{"messages":[{"role":"user","content":"a"}],"tools":[{"type":"function"}]}`, "tools", "not supported"},
 	} {
 		var e serve.ErrorResponse
-		if code := post(t, url+c.path, c.body, &e); code/100 != 4 || !strings.Contains(e.Error.Message, c.want) {
-			t.Errorf("%s %s: %d %q, want 4xx saying %q", c.path, c.body, code, e.Error.Message, c.want)
+		code := post(t, url+c.path, c.body, &e)
+		param := ""
+		if e.Error.Param != nil {
+			param = *e.Error.Param
 		}
+		if code/100 != 4 || param != c.param || !strings.Contains(e.Error.Message, c.want) {
+			t.Errorf("%s %s: %d param %q %q, want 4xx for %q saying %q", c.path, c.body, code, param, e.Error.Message, c.param, c.want)
+		}
+	}
+	// The server keeps serving, and content may come as text parts.
+	code = post(t, url+"/v1/chat/completions", `{"messages":[{"role":"system","content":[{"type":"text","text":"be brief"}]},{"role":"user","content":"x"}],"max_completion_tokens":3,"n":2}`, &chat)
+	if code != 200 || len(chat.Choices) != 2 || chat.Choices[1].Index != 1 {
+		t.Errorf("chat after bad requests: %d %+v", code, chat)
 	}
 }
 
@@ -119,4 +152,115 @@ func TestLoad(t *testing.T) {
 		t.Errorf("largest generation call held %d prompt(s): concurrent requests were not batched", s.LargestBatch())
 	}
 	t.Logf("largest batch %d", s.LargestBatch())
+}
+
+// sse reads a streamed answer's `data:` payloads, up to limit of them
+// (0: all), then closes the connection.
+func sse(t *testing.T, url, body string, limit int) (*http.Response, []string) {
+	t.Helper()
+	resp, err := http.Post(url, "application/json", strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var data []string
+	r := bufio.NewReader(resp.Body)
+	for limit == 0 || len(data) < limit {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			break
+		}
+		if payload, ok := strings.CutPrefix(strings.TrimRight(line, "\n"), "data: "); ok {
+			data = append(data, payload)
+		} else if strings.TrimSpace(line) != "" {
+			t.Errorf("not a server-sent event line: %q", line)
+		}
+	}
+	return resp, data
+}
+
+// chunkTexts adds up a completion stream's pieces per choice and checks
+// each chunk's shape: finish_reason null until the choice's last chunk.
+func chunkTexts(t *testing.T, data []string) (texts map[int]string, finish map[int]string, usage *serve.Usage) {
+	t.Helper()
+	texts, finish = map[int]string{}, map[int]string{}
+	for _, d := range data {
+		if d == "[DONE]" {
+			continue
+		}
+		var c serve.Chunk[serve.CompletionChunkChoice]
+		if err := json.Unmarshal([]byte(d), &c); err != nil || c.Object != "text_completion" {
+			t.Fatalf("chunk %s: %v", d, err)
+		}
+		if c.Usage != nil {
+			usage = c.Usage
+		}
+		for _, ch := range c.Choices {
+			if _, done := finish[ch.Index]; done {
+				t.Errorf("choice %d has a chunk after its finish_reason: %s", ch.Index, d)
+			}
+			texts[ch.Index] += ch.Text
+			if ch.FinishReason != nil {
+				finish[ch.Index] = *ch.FinishReason
+			}
+		}
+	}
+	return texts, finish, usage
+}
+
+// TestStream: a streamed completion is server-sent events whose pieces add
+// up to the whole answer, with a usage chunk when asked and [DONE] last.
+func TestStream(t *testing.T) {
+	_, url := start(t, 8)
+	req := `{"prompt":["def add(a, b):","x ="],"max_tokens":20,"temperature":0.8,"seed":3,"n":2%s}`
+	var whole serve.CompletionResponse
+	if code := post(t, url+"/v1/completions", fmt.Sprintf(req, ""), &whole); code != 200 || len(whole.Choices) != 4 {
+		t.Fatalf("whole answer: %d %+v", code, whole)
+	}
+	resp, data := sse(t, url+"/v1/completions", fmt.Sprintf(req, `,"stream":true,"stream_options":{"include_usage":true}`), 0)
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	if len(data) < 6 || data[len(data)-1] != "[DONE]" {
+		t.Fatalf("%d events, last %q", len(data), data[len(data)-1])
+	}
+	texts, finish, usage := chunkTexts(t, data)
+	for _, c := range whole.Choices {
+		if texts[c.Index] != c.Text || finish[c.Index] != c.FinishReason {
+			t.Errorf("choice %d streamed %q (%s), whole %q (%s)", c.Index, texts[c.Index], finish[c.Index], c.Text, c.FinishReason)
+		}
+	}
+	if usage == nil || *usage != whole.Usage {
+		t.Errorf("usage chunk %+v, whole answer's %+v", usage, whole.Usage)
+	}
+	if whole.Choices[0].Text == whole.Choices[1].Text {
+		t.Errorf("n=2 sampled the same text twice: %q", whole.Choices[0].Text)
+	}
+}
+
+// TestStreamDisconnect: a client that goes away mid-stream frees its row,
+// and the stream batched with it runs on to the same text as without it.
+func TestStreamDisconnect(t *testing.T) {
+	s, url := start(t, 8)
+	body := `{"prompt":"def add(a, b):","max_tokens":300,"temperature":0%s}`
+	var ref [2]serve.CompletionResponse
+	var wg sync.WaitGroup
+	for i := range ref {
+		wg.Go(func() { post(t, url+"/v1/completions", fmt.Sprintf(body, ""), &ref[i]) })
+	}
+	wg.Wait()
+	if ref[0].Choices[0].FinishReason != "length" || s.LargestBatch() != 2 {
+		t.Fatalf("reference: finish %q, batch %d; want a 300-token answer from a batch of 2", ref[0].Choices[0].FinishReason, s.LargestBatch())
+	}
+	var kept []string
+	wg.Go(func() { _, kept = sse(t, url+"/v1/completions", fmt.Sprintf(body, `,"stream":true`), 0) })
+	_, gone := sse(t, url+"/v1/completions", fmt.Sprintf(body, `,"stream":true`), 2)
+	wg.Wait()
+	texts, finish, _ := chunkTexts(t, kept)
+	if texts[0] != ref[1].Choices[0].Text || finish[0] != "length" {
+		t.Errorf("the stream that stayed got %q (%s), want %q", texts[0], finish[0], ref[1].Choices[0].Text)
+	}
+	if len(gone) != 2 || s.Freed() != 1 || s.Calls() != 2 {
+		t.Errorf("the client that left read %d events; %d rows freed, want 1; %d generation calls, want 2 (one shared)", len(gone), s.Freed(), s.Calls())
+	}
 }

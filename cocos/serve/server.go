@@ -1,9 +1,7 @@
 package serve
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http"
 	"sync/atomic"
@@ -21,6 +19,7 @@ type Config struct {
 	MaxBatch  int           // most prompts in one generation call; default 16
 	Window    time.Duration // how long a call waits for more requests; default 10 ms
 	MaxTokens int           // cap (and default 128 below it) of max_tokens; default 512
+	MaxN      int           // cap of n, the choices per prompt; default 16
 }
 
 // Server answers the OpenAI completions and chat API from one model.
@@ -45,6 +44,9 @@ func New(cfg Config) *Server {
 	if cfg.MaxTokens <= 0 {
 		cfg.MaxTokens = 512
 	}
+	if cfg.MaxN <= 0 {
+		cfg.MaxN = 16
+	}
 	s := &Server{cfg: cfg, done: make(chan struct{}),
 		b: &batcher{m: cfg.Model, tok: cfg.Tokenizer, queue: make(chan *job), maxBatch: cfg.MaxBatch, window: cfg.Window}}
 	go s.b.run(s.done)
@@ -58,6 +60,13 @@ func (s *Server) Close() { close(s.done) }
 // when concurrent requests were batched.
 func (s *Server) LargestBatch() int { return int(s.b.largest.Load()) }
 
+// Calls counts the generation calls the batcher has made.
+func (s *Server) Calls() int { return int(s.b.calls.Load()) }
+
+// Freed counts the rows that stopped decoding because their client went
+// away before they finished.
+func (s *Server) Freed() int { return int(s.b.freed.Load()) }
+
 // Handler routes the API.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
@@ -65,7 +74,8 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("POST /v1/completions", s.completions)
 	mux.HandleFunc("POST /v1/chat/completions", s.chat)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "not_found", fmt.Sprintf("no route %s %s (GET /v1/models, POST /v1/completions, POST /v1/chat/completions)", r.Method, r.URL.Path))
+		writeError(w, &apiError{status: http.StatusNotFound, kind: "not_found",
+			msg: fmt.Sprintf("no route %s %s (GET /v1/models, POST /v1/completions, POST /v1/chat/completions)", r.Method, r.URL.Path)})
 	})
 	return mux
 }
@@ -77,137 +87,174 @@ func (s *Server) models(w http.ResponseWriter, _ *http.Request) {
 
 func (s *Server) completions(w http.ResponseWriter, r *http.Request) {
 	var req CompletionRequest
-	if !s.decode(w, r, &req) {
+	if err := s.decode(r, &req, &req.Model); err != nil {
+		writeError(w, err)
 		return
 	}
-	prompts, err := stringOrList(req.Prompt, "prompt")
-	if err == nil && len(prompts) == 0 {
-		err = errors.New(`field "prompt" is required`)
-	}
-	gen, err2 := s.generateConfig(req.Sampling)
-	if err = errors.Join(err, err2); err != nil {
-		writeError(w, http.StatusBadRequest, "invalid_request_error", err.Error())
+	prompts, err := completionPrompts(req.Prompt)
+	if err != nil {
+		writeError(w, err)
 		return
 	}
-	gens, ok := s.run(r.Context(), w, prompts, gen)
-	if !ok {
+	rq, err := s.sampling(req.Sampling, req.MaxTokens, "max_tokens")
+	if err != nil {
+		writeError(w, err)
 		return
 	}
-	resp := CompletionResponse{ID: s.id("cmpl"), Object: "text_completion", Created: time.Now().Unix(), Model: s.cfg.ModelID}
-	for i, g := range gens {
-		resp.Choices = append(resp.Choices, CompletionChoice{Index: i, Text: g.Text, FinishReason: finish(g)})
-		resp.Usage.add(g)
-	}
-	writeJSON(w, http.StatusOK, resp)
+	rq.prompts = prompts
+	s.answer(w, r, rq, completionAPI{})
 }
 
 func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	var req ChatRequest
-	if !s.decode(w, r, &req) {
+	if err := s.decode(r, &req, &req.Model); err != nil {
+		writeError(w, err)
 		return
 	}
-	var err error
-	if len(req.Messages) == 0 {
-		err = errors.New(`field "messages" is required`)
-	}
-	gen, err2 := s.generateConfig(req.Sampling)
-	if err = errors.Join(err, err2); err != nil {
-		writeError(w, http.StatusBadRequest, "invalid_request_error", err.Error())
+	messages, err := chatMessages(req.Messages)
+	if err != nil {
+		writeError(w, err)
 		return
 	}
-	gens, ok := s.run(r.Context(), w, []string{ChatPrompt(req.Messages)}, gen)
-	if !ok {
+	maxTokens, param := req.MaxTokens, "max_tokens"
+	if req.MaxCompletionTokens != nil {
+		maxTokens, param = req.MaxCompletionTokens, "max_completion_tokens"
+	}
+	rq, err := s.sampling(req.Sampling, maxTokens, param)
+	if err != nil {
+		writeError(w, err)
 		return
 	}
-	g := gens[0]
-	resp := ChatResponse{ID: s.id("chatcmpl"), Object: "chat.completion", Created: time.Now().Unix(), Model: s.cfg.ModelID,
-		Choices: []ChatChoice{{Message: ChatMessage{Role: "assistant", Content: g.Text}, FinishReason: finish(g)}}}
-	resp.Usage.add(g)
-	writeJSON(w, http.StatusOK, resp)
+	rq.prompts = []string{ChatPrompt(messages)}
+	s.answer(w, r, rq, chatAPI{})
 }
 
 // decode reads a JSON body into v and checks the model it names.
-func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, 8<<20)).Decode(v); err != nil {
-		writeError(w, http.StatusBadRequest, "invalid_request_error", "request body is not valid JSON: "+err.Error())
-		return false
+func (s *Server) decode(r *http.Request, v any, named *string) *apiError {
+	if err := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 8<<20)).Decode(v); err != nil {
+		return decodeError(err)
 	}
-	var named string
-	switch req := v.(type) {
-	case *CompletionRequest:
-		named = req.Model
-	case *ChatRequest:
-		named = req.Model
+	if *named != "" && *named != s.cfg.ModelID {
+		return &apiError{status: http.StatusNotFound, kind: "invalid_request_error", param: "model", code: "model_not_found",
+			msg: fmt.Sprintf("model %q is not served here (this server has %q)", *named, s.cfg.ModelID)}
 	}
-	if named != "" && named != s.cfg.ModelID {
-		writeError(w, http.StatusNotFound, "model_not_found", fmt.Sprintf("model %q is not served here (this server has %q)", named, s.cfg.ModelID))
-		return false
-	}
-	return true
+	return nil
 }
 
-// generateConfig maps request fields to decoding settings, with the
-// OpenAI defaults (temperature 1) and the server's token cap.
-func (s *Server) generateConfig(req Sampling) (model.GenerateConfig, error) {
-	maxTokens, temperature := req.MaxTokens, req.Temperature
-	if req.Stream {
-		return model.GenerateConfig{}, errors.New("streaming is not supported by this server: send stream=false")
-	}
-	stops, err := stringOrList(req.Stop, "stop")
-	if err != nil {
-		return model.GenerateConfig{}, err
-	}
-	if maxTokens <= 0 {
-		maxTokens = min(128, s.cfg.MaxTokens)
-	}
-	if maxTokens > s.cfg.MaxTokens {
-		return model.GenerateConfig{}, fmt.Errorf("max_tokens %d is above this server's limit %d", maxTokens, s.cfg.MaxTokens)
-	}
-	t := 1.0
-	if temperature != nil {
-		t = *temperature
-	}
-	if t < 0 {
-		return model.GenerateConfig{}, fmt.Errorf("temperature %g is negative", t)
-	}
-	gen := model.GenerateConfig{MaxNewTokens: maxTokens, Temperature: t, TopP: req.TopP, Seed: req.Seed, StopStrings: append([]string{}, stops...)}
-	if s.cfg.Tokenizer.EOS >= 0 {
-		gen.StopTokens = []int{s.cfg.Tokenizer.EOS}
-	}
-	gen.PadToken = max(s.cfg.Tokenizer.PAD, 0)
-	return gen, nil
-}
-
-// run queues prompts for the batcher and waits for them.
-func (s *Server) run(ctx context.Context, w http.ResponseWriter, prompts []string, gen model.GenerateConfig) ([]model.Generation, bool) {
-	j := &job{prompts: prompts, gen: gen, reply: make(chan jobResult, 1)}
+// answer queues the request's rows and replies, whole or streamed.
+func (s *Server) answer(w http.ResponseWriter, r *http.Request, rq request, api endpoint) {
+	j := newJob(rq.rows(), rq.gen, rq.stream)
 	select {
 	case s.b.queue <- j:
-	case <-ctx.Done():
-		return nil, false
+	case <-r.Context().Done():
+		return
 	case <-s.done:
-		writeError(w, http.StatusServiceUnavailable, "server_error", "the server is shutting down")
-		return nil, false
+		writeError(w, &apiError{status: http.StatusServiceUnavailable, kind: "server_error", msg: "the server is shutting down"})
+		return
 	}
-	res := <-j.reply // the batcher always answers a job it took
-	if res.err != nil {
-		writeError(w, http.StatusInternalServerError, "server_error", "generation failed: "+res.err.Error())
-		return nil, false
+	id, created := s.id(api.prefix()), time.Now().Unix()
+	if rq.stream {
+		s.stream(w, r, rq, j, api, id, created)
+		return
 	}
-	return res.gens, true
+	select {
+	case res := <-j.reply: // the batcher always answers a job it took
+		if res.err != nil {
+			writeError(w, &apiError{status: http.StatusInternalServerError, kind: "server_error", msg: "generation failed: " + res.err.Error()})
+			return
+		}
+		writeJSON(w, http.StatusOK, api.response(s.cfg.ModelID, id, created, rq, res.gens))
+	case <-r.Context().Done():
+		j.cancelled.Store(true)
+	}
+}
+
+// stream sends each row's new text as it is decoded, then the finish
+// reasons, the usage chunk when asked for, and [DONE]. A client that goes
+// away (or cannot be written to) cancels the job's rows.
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, rq request, j *job, api endpoint, id string, created int64) {
+	ev := startEvents(w)
+	chunk := func(c any) Chunk[any] {
+		return Chunk[any]{ID: id, Object: api.chunkObject(), Created: created, Model: s.cfg.ModelID, Choices: []any{c}}
+	}
+	send := func(v any) bool {
+		if err := ev.send(v); err != nil {
+			j.cancelled.Store(true)
+			return false
+		}
+		return true
+	}
+	for i := range len(rq.prompts) * rq.n {
+		if first := api.first(i); first != nil && !send(chunk(first)) {
+			return
+		}
+	}
+	choices := make([]choiceStream, len(rq.prompts)*rq.n)
+	forward := func(t tokenEvent) bool {
+		final := t.stop != ""
+		d := choices[t.row].delta(t.text, final, rq.stops)
+		if d == "" && !final {
+			return true
+		}
+		var reason *string
+		if final {
+			f := finishReason(t.stop)
+			reason = &f
+		}
+		return send(chunk(api.delta(t.row, d, reason)))
+	}
+	for {
+		select {
+		case t := <-j.tokens:
+			if !forward(t) {
+				return
+			}
+		case res := <-j.reply:
+			for len(j.tokens) > 0 { // every event was sent before the reply
+				if !forward(<-j.tokens) {
+					return
+				}
+			}
+			if res.err != nil {
+				var e ErrorResponse
+				e.Error.Message, e.Error.Type = "generation failed: "+res.err.Error(), "server_error"
+				send(e)
+				return
+			}
+			if rq.includeUsage {
+				u := usage(rq, res.gens)
+				if !send(Chunk[any]{ID: id, Object: api.chunkObject(), Created: created, Model: s.cfg.ModelID, Choices: []any{}, Usage: &u}) {
+					return
+				}
+			}
+			send(doneEvent)
+			return
+		case <-r.Context().Done():
+			j.cancelled.Store(true)
+			return
+		}
+	}
 }
 
 func (s *Server) id(prefix string) string { return fmt.Sprintf("%s-%d", prefix, s.ids.Add(1)) }
 
-func (u *Usage) add(g model.Generation) {
-	u.PromptTokens += len(g.PromptIDs)
-	u.CompletionTokens += len(g.NewIDs)
+// usage counts each prompt's tokens once and every choice's completion.
+func usage(rq request, gens []model.Generation) Usage {
+	var u Usage
+	for i, g := range gens {
+		if i%rq.n == 0 {
+			u.PromptTokens += len(g.PromptIDs)
+		}
+		u.CompletionTokens += len(g.NewIDs)
+	}
 	u.TotalTokens = u.PromptTokens + u.CompletionTokens
+	return u
 }
 
-// finish is OpenAI's finish_reason: "length" when the token cap cut it.
-func finish(g model.Generation) string {
-	if g.Stop == "length" {
+// finishReason is OpenAI's finish_reason: "length" when the token cap
+// cut the choice, else "stop".
+func finishReason(stop string) string {
+	if stop == "length" {
 		return "length"
 	}
 	return "stop"
@@ -219,8 +266,14 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-func writeError(w http.ResponseWriter, status int, kind, msg string) {
-	var e ErrorResponse
-	e.Error.Message, e.Error.Type = msg, kind
-	writeJSON(w, status, e)
+func writeError(w http.ResponseWriter, e *apiError) {
+	var body ErrorResponse
+	body.Error.Message, body.Error.Type = e.msg, e.kind
+	if e.param != "" {
+		body.Error.Param = &e.param
+	}
+	if e.code != "" {
+		body.Error.Code = &e.code
+	}
+	writeJSON(w, e.status, body)
 }
