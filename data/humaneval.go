@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"strings"
+
+	"github.com/cocos-go/cocos/internal/pysrc"
 )
 
 type humanEvalRecord struct {
@@ -82,25 +84,25 @@ func SplitCheck(test, entryPoint string) ([]string, error) {
 // body without any assert is one test. Other module-level statements, then
 // head, preface every test.
 func splitTestFunctions(src string, isTest func(header string) bool, head string) ([]string, error) {
-	lines, err := logicalLines(src)
+	lines, err := pysrc.Lines(src)
 	if err != nil {
 		return nil, err
 	}
 	var module strings.Builder
-	var bodies [][]pyLine
-	for _, stmt := range pyBlock(lines) {
-		if stmt[0].indent == 0 && isTest(stmt[0].text) {
+	var bodies [][]pysrc.Line
+	for _, stmt := range pysrc.Block(lines) {
+		if stmt[0].Indent == 0 && isTest(stmt[0].Text) {
 			bodies = append(bodies, stmt[1:])
 			continue
 		}
-		module.WriteString(dedent(stmt, 0))
+		module.WriteString(pysrc.Dedent(stmt, 0))
 	}
 	var tests []string
 	for _, body := range bodies {
 		var pre strings.Builder
 		n := len(tests)
-		for _, stmt := range pyBlock(body) {
-			text := dedent(stmt, stmt[0].indent)
+		for _, stmt := range pysrc.Block(body) {
+			text := pysrc.Dedent(stmt, stmt[0].Indent)
 			if !containsAssert(stmt) {
 				pre.WriteString(text)
 				continue
@@ -114,9 +116,9 @@ func splitTestFunctions(src string, isTest func(header string) bool, head string
 	return tests, nil
 }
 
-func containsAssert(stmt []pyLine) bool {
+func containsAssert(stmt []pysrc.Line) bool {
 	for _, l := range stmt {
-		if startsWithWord(l.text, "assert") {
+		if pysrc.StartsWithWord(l.Text, "assert") {
 			return true
 		}
 	}

@@ -3,6 +3,8 @@ package data
 import (
 	"fmt"
 	"strings"
+
+	"github.com/cocos-go/cocos/internal/pysrc"
 )
 
 type odexRecord struct {
@@ -66,12 +68,12 @@ func LoadODEX(path string) ([]Problem, error) {
 
 // odexTestHead returns test_start without its trailing `def check(candidate):`.
 func odexTestHead(testStart string) (string, error) {
-	lines, err := logicalLines(testStart)
+	lines, err := pysrc.Lines(testStart)
 	if err != nil {
 		return "", err
 	}
-	if len(lines) == 0 || !strings.HasPrefix(lines[len(lines)-1].text, "def check(") {
+	if len(lines) == 0 || !strings.HasPrefix(lines[len(lines)-1].Text, "def check(") {
 		return "", fmt.Errorf("does not end with def check(candidate):")
 	}
-	return dedent(lines[:len(lines)-1], 0), nil
+	return pysrc.Dedent(lines[:len(lines)-1], 0), nil
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"math"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/cocos-go/cocos/cocos/metrics"
@@ -121,7 +122,7 @@ func (r *Runner) runBatch(ctx context.Context, ps []data.Problem, turns int) ([]
 			return nil, nil, fmt.Errorf("evaluate: turn %d: %w", t, err)
 		}
 		for i, res := range results {
-			turn := metrics.Turn{Code: codes[i]}
+			turn := metrics.Turn{Code: codes[i], Tests: strings.Join(ps[i].Tests, "\n")}
 			for _, tr := range res.Tests {
 				turn.Passed = append(turn.Passed, tr.Outcome == sandbox.Passed)
 			}
@@ -155,26 +156,39 @@ func (r *Runner) runBatch(ctx context.Context, ps []data.Problem, turns int) ([]
 }
 
 // Trajectories rebuilds the metrics' view of evaluation rows (read back
-// from the Arrow store): one trajectory per problem, in order of first
-// appearance, its turns in turn order. Rows of one run and method only.
+// from the Arrow store): one trajectory per problem and sample, in order of
+// first appearance, its turns in turn order, with the unit tests its
+// prompts show. Rows of one run and method only.
 func Trajectories(rows []trajectory.Row) []metrics.Trajectory {
-	index := map[string]int{}
-	var out []metrics.Trajectory
+	type key struct {
+		problem string
+		sample  int32
+	}
+	index := map[key]int{}
 	var turns [][]trajectory.Row
 	for _, r := range rows {
-		i, ok := index[r.ProblemID]
+		k := key{r.ProblemID, r.Sample}
+		i, ok := index[k]
 		if !ok {
 			i = len(turns)
-			index[r.ProblemID] = i
+			index[k] = i
 			turns = append(turns, nil)
 		}
 		turns[i] = append(turns[i], r)
 	}
+	out := make([]metrics.Trajectory, 0, len(turns))
 	for _, rs := range turns {
 		sort.Slice(rs, func(a, b int) bool { return rs[a].Turn < rs[b].Turn })
+		var tests string
+		for _, r := range rs {
+			if t, ok := prompt.Tests(r.Prompt); ok {
+				tests = t
+				break
+			}
+		}
 		tr := make(metrics.Trajectory, len(rs))
 		for k, r := range rs {
-			tr[k].Code = r.Code
+			tr[k].Code, tr[k].Tests = r.Code, tests
 			for _, o := range r.Outcomes {
 				tr[k].Passed = append(tr[k].Passed, sandbox.Outcome(o) == sandbox.Passed)
 			}

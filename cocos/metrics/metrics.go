@@ -12,6 +12,9 @@ import (
 type Turn struct {
 	Passed []bool // per unit test
 	Code   string // the extracted program (for edit ratios)
+	// Tests are the unit tests as the turn's prompt showed them, one per
+	// line ("" when unknown): what Flags reads the called functions from.
+	Tests string
 }
 
 // Correct reports whether every test passed.

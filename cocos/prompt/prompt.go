@@ -55,10 +55,32 @@ func (b Builder) First(p data.Problem) string {
 	return b.FewShot + taskPrompt(p)
 }
 
+// testsIntro and testsEnd enclose a task statement's unit tests.
+const (
+	testsIntro = " Your code should pass these tests:\n\n"
+	testsEnd   = "\n\n" + Begin + "\n"
+)
+
 // taskPrompt is the MBPP-style task statement, ending in [BEGIN].
 func taskPrompt(p data.Problem) string {
-	return "You are an expert Python programmer, and here is your task: " + p.Text +
-		" Your code should pass these tests:\n\n" + strings.Join(p.Tests, "\n") + "\n\n" + Begin + "\n"
+	return "You are an expert Python programmer, and here is your task: " + p.Text + testsIntro + strings.Join(p.Tests, "\n") + testsEnd
+}
+
+// Tests returns the unit tests a turn prompt shows for its task (after
+// any few-shot examples), one per line as taskPrompt joined them, and
+// false when the prompt holds no task statement. Diagnostics read what the
+// tests call from the stored prompts alone.
+func Tests(prompt string) (string, bool) {
+	i := strings.LastIndex(prompt, testsIntro)
+	if i < 0 {
+		return "", false
+	}
+	rest := prompt[i+len(testsIntro):]
+	j := strings.Index(rest, testsEnd)
+	if j < 0 {
+		return "", false
+	}
+	return rest[:j], true
 }
 
 // Answer is what a turn writes after its prompt: the code, then \n[DONE].

@@ -37,6 +37,14 @@ func TestPrompts(t *testing.T) {
 	if p := few.Next(few.First(add), "x"); !strings.HasSuffix(p, "x\n[DONE]"+Instruction+"[BEGIN]\n") {
 		t.Errorf("few-shot later turn must end in [BEGIN]: %q", p)
 	}
+	for _, p := range []string{first, second, third, few.Next(few.First(add), "x")} {
+		if tests, ok := Tests(p); !ok || tests != "assert add(1, 2) == 3\nassert add(0, 0) == 0" {
+			t.Errorf("Tests of %q: %q, %v", p, tests, ok)
+		}
+	}
+	if _, ok := Tests("def f(): pass"); ok {
+		t.Error("Tests found tests in a prompt without a task")
+	}
 	if len(Paraphrases()) != 5 {
 		t.Error("section 8.4 uses five paraphrases")
 	}

@@ -1,23 +1,28 @@
-package data
+// Package pysrc reads just enough Python source for cocos: logical lines,
+// statement blocks and tokens, honouring strings, brackets, continuations
+// and comments as Python's tokenizer does. It is no parser: it serves the
+// data loaders (splitting HumanEval's and ODEX's test programs) and the
+// diagnostics of generated programs.
+package pysrc
 
 import (
 	"fmt"
 	"strings"
 )
 
-// pyLine is one logical line of Python source: a statement header or a
+// Line is one logical line of Python source: a statement header or a
 // simple statement, possibly spanning several physical lines.
-type pyLine struct {
-	indent int    // columns of leading whitespace (tab = 8)
-	text   string // the physical lines, joined with \n, indentation kept
-	line   int    // 1-based physical line where it starts
+type Line struct {
+	Indent int    // columns of leading whitespace (tab = 8)
+	Text   string // the physical lines, joined with \n, indentation kept
+	Num    int    // 1-based physical line where it starts
 }
 
-// logicalLines splits Python source into logical lines, honouring strings
+// Lines splits Python source into logical lines, honouring strings
 // (triple-quoted too), brackets, backslash continuations and comments, as
 // Python's tokenizer does. Blank and comment-only lines are dropped.
-func logicalLines(src string) ([]pyLine, error) {
-	var out []pyLine
+func Lines(src string) ([]Line, error) {
+	var out []Line
 	phys := strings.Split(strings.ReplaceAll(src, "\r\n", "\n"), "\n")
 	var cur []string
 	start, depth := 0, 0
@@ -30,11 +35,11 @@ func logicalLines(src string) ([]pyLine, error) {
 			start = i
 		}
 		cur = append(cur, l)
-		cont := scanPyLine(l, &depth, &quote)
+		cont := scanLine(l, &depth, &quote)
 		if depth > 0 || quote != "" || cont {
 			continue
 		}
-		out = append(out, pyLine{indent: indentOf(cur[0]), text: strings.Join(cur, "\n"), line: start + 1})
+		out = append(out, Line{Indent: indentOf(cur[0]), Text: strings.Join(cur, "\n"), Num: start + 1})
 		cur = nil
 	}
 	if len(cur) > 0 {
@@ -43,9 +48,9 @@ func logicalLines(src string) ([]pyLine, error) {
 	return out, nil
 }
 
-// scanPyLine advances the bracket depth and open triple-quote over one
+// scanLine advances the bracket depth and open triple-quote over one
 // physical line; it reports a trailing backslash continuation.
-func scanPyLine(l string, depth *int, quote *string) bool {
+func scanLine(l string, depth *int, quote *string) bool {
 	for i := 0; i < len(l); i++ {
 		if *quote != "" {
 			if l[i] == '\\' {
@@ -99,16 +104,16 @@ func indentOf(l string) int {
 	return n
 }
 
-// pyBlock groups logical lines into statements at the indentation of the
+// Block groups logical lines into statements at the indentation of the
 // first line: each statement is its header plus its nested lines.
-func pyBlock(lines []pyLine) [][]pyLine {
+func Block(lines []Line) [][]Line {
 	if len(lines) == 0 {
 		return nil
 	}
-	base := lines[0].indent
-	var out [][]pyLine
+	base := lines[0].Indent
+	var out [][]Line
 	for _, l := range lines {
-		if l.indent <= base || len(out) == 0 {
+		if l.Indent <= base || len(out) == 0 {
 			out = append(out, nil)
 		}
 		out[len(out)-1] = append(out[len(out)-1], l)
@@ -116,11 +121,11 @@ func pyBlock(lines []pyLine) [][]pyLine {
 	return out
 }
 
-// dedent removes n columns of indentation from every line of a statement.
-func dedent(stmt []pyLine, n int) string {
+// Dedent removes n columns of indentation from every line of a statement.
+func Dedent(stmt []Line, n int) string {
 	var b strings.Builder
 	for _, l := range stmt {
-		for _, phys := range strings.Split(l.text, "\n") {
+		for _, phys := range strings.Split(l.Text, "\n") {
 			if indentOf(phys) >= n {
 				phys = strings.TrimLeft(phys[:min(len(phys), n)], " \t") + phys[min(len(phys), n):]
 			}
@@ -131,11 +136,15 @@ func dedent(stmt []pyLine, n int) string {
 	return b.String()
 }
 
-func startsWithWord(text, word string) bool {
+// StartsWithWord reports whether text, after its indentation, starts with
+// word as a whole word.
+func StartsWithWord(text, word string) bool {
 	t := strings.TrimLeft(text, " \t")
-	return strings.HasPrefix(t, word) && (len(t) == len(word) || !isIdentByte(t[len(word)]))
+	return strings.HasPrefix(t, word) && (len(t) == len(word) || !IsIdentByte(t[len(word)]))
 }
 
-func isIdentByte(c byte) bool {
+// IsIdentByte reports whether c may be part of a Python identifier (any
+// non-ASCII byte counts, as UTF-8 letters do).
+func IsIdentByte(c byte) bool {
 	return c == '_' || c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= 0x80
 }
