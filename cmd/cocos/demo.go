@@ -51,6 +51,8 @@ func demoSummary(res demo.Result, wall time.Duration) string {
 		fmt.Fprintf(&b, "\nTurn 1 → turn %d\n", last)
 	}
 	b.WriteString(metrics.Table(res.AllTurns))
+	b.WriteString("\nDiagnostics (%)\n")
+	b.WriteString(metrics.DiagnosticsTable(res.Diagnostics))
 	b.WriteString("\nAcc@t per turn (%)\n")
 	for _, r := range res.TwoTurn {
 		fmt.Fprintf(&b, "%-10s", r.Method)
@@ -68,26 +70,24 @@ func demoSummary(res demo.Result, wall time.Duration) string {
 	for _, n := range names {
 		fmt.Fprintf(&b, " %s %v,", n, res.Stages[n].Round(time.Second))
 	}
-	fmt.Fprintf(&b, " total %v\nreport: %s\n", wall.Round(time.Second), res.Report)
+	fmt.Fprintf(&b, " total %v\nreport: %s\nexplorer: %s (every trajectory: code, diffs, test verdicts, flags)\n", wall.Round(time.Second), res.Report, res.Explorer)
 	return b.String()
 }
 
 func runReport(_ context.Context, args []string) error {
-	fs := newFlags("report", "report DIR", "Writes DIR/report.html (offline, ECharts inlined) from a demo run directory.")
+	fs := newFlags("report", "report DIR", "Writes DIR/report.html (offline, ECharts inlined) and DIR/explorer.html (every trajectory,\n"+
+		"filterable, linked from the report) from a demo run directory.")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return fmt.Errorf("report: name the run directory: cocos report DIR")
 	}
-	p, err := demo.Report(fs.Arg(0))
+	reportPath, explorerPath, err := demo.WriteReport(fs.Arg(0))
 	if err != nil {
 		return err
 	}
-	path := fs.Arg(0) + "/report.html"
-	if err := p.WriteFile(path); err != nil {
-		return err
-	}
-	fmt.Println(path)
+	fmt.Println(reportPath)
+	fmt.Println(explorerPath)
 	return nil
 }

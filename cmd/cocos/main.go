@@ -34,7 +34,7 @@ var commands = map[string]command{
 	"train":    {"train: `cocos train sft|cocos|score|turn-rl --model DIR --out RUN`; the same command resumes", runTrain},
 	"demo":     {"the whole pipeline on the built-in suite, ~9 min on 2 CPU cores: tables and report.html", runDemo},
 	"serve":    {"an OpenAI-compatible HTTP server for a model (/v1/completions, /v1/chat/completions)", runServe},
-	"report":   {"write a demo run directory's report.html", runReport},
+	"report":   {"write a demo run directory's report.html and explorer.html", runReport},
 	"pjrt":     {"install the XLA backend's PJRT plugin (cpu, cuda12, cuda13) at the pinned version", runPJRT},
 	"eval":     {"multi-turn evaluation: Acc@t, Δ, unit-level changes, edit ratios, pass@k; Arrow rows", runEval},
 }

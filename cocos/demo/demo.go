@@ -23,8 +23,10 @@ var methods = []struct{ Name, Model string }{
 type Result struct {
 	TwoTurn, AllTurns []metrics.Row            // t1→t2 and t1→tT per method
 	Turns             map[string][]float64     // Acc@t per method, t = 1..T
+	Diagnostics       []metrics.Diagnostics    // per method, over all turns' trajectories
 	Stages            map[string]time.Duration // wall time per stage (this process)
 	Report            string                   // path of report.html
+	Explorer          string                   // path of explorer.html
 }
 
 // Run runs (or resumes) the demo in cfg.Dir.
@@ -90,6 +92,7 @@ func (d *demo) eval(ctx context.Context) error {
 		}
 		d.res.TwoTurn = append(d.res.TwoTurn, metrics.Summarize(m.Name, ts, 1, 2))
 		d.res.AllTurns = append(d.res.AllTurns, metrics.Summarize(m.Name, ts, 1, turns))
+		d.res.Diagnostics = append(d.res.Diagnostics, metrics.Diagnose(m.Name, ts))
 		for t := 1; t <= turns; t++ {
 			d.res.Turns[m.Name] = append(d.res.Turns[m.Name], metrics.Acc(ts, t))
 		}
@@ -97,12 +100,24 @@ func (d *demo) eval(ctx context.Context) error {
 	return nil
 }
 
-// report writes report.html from what the run directory holds.
+// report writes report.html and explorer.html from what the run
+// directory holds.
 func (d *demo) report(context.Context) error {
-	p, err := Report(d.cfg.Dir)
+	var err error
+	d.res.Report, d.res.Explorer, err = WriteReport(d.cfg.Dir)
+	return err
+}
+
+// WriteReport writes dir/report.html and dir/explorer.html (Report) and
+// returns their paths.
+func WriteReport(dir string) (reportPath, explorerPath string, err error) {
+	p, ex, err := Report(dir)
 	if err != nil {
-		return err
+		return "", "", err
 	}
-	d.res.Report = filepath.Join(d.cfg.Dir, "report.html")
-	return p.WriteFile(d.res.Report)
+	reportPath, explorerPath = filepath.Join(dir, "report.html"), filepath.Join(dir, ExplorerFile)
+	if err := p.WriteFile(reportPath); err != nil {
+		return "", "", err
+	}
+	return reportPath, explorerPath, ex.WriteFile(explorerPath)
 }

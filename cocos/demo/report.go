@@ -5,34 +5,66 @@ import (
 	"path/filepath"
 
 	"github.com/cocos-go/cocos/cocos/evaluate"
+	"github.com/cocos-go/cocos/cocos/explore"
+	"github.com/cocos-go/cocos/cocos/lab"
 	"github.com/cocos-go/cocos/cocos/metrics"
 	"github.com/cocos-go/cocos/cocos/report"
 	"github.com/cocos-go/cocos/cocos/train"
+	"github.com/cocos-go/cocos/data"
 	"github.com/cocos-go/cocos/data/trajectory"
 )
 
-// Report builds the demo's report from its run directory alone: training
-// curves from each run's progress log, the evaluations from their Arrow
-// trajectories.
-func Report(dir string) (report.Page, error) {
+// ExplorerFile is the explorer's name beside report.html; the report's
+// tables and charts link into it.
+const ExplorerFile = "explorer.html"
+
+// rlRuns are the demo's RL runs, whose rollouts the explorer samples.
+var rlRuns = []string{"cocos", "turn-rl"}
+
+// Report builds the demo's report and its trajectory explorer from the run
+// directory alone: training curves from each run's progress log, the
+// evaluations and rollouts from their Arrow trajectories.
+func Report(dir string) (report.Page, *explore.Explorer, error) {
 	p := report.Page{Title: "CoCoS on the built-in suite: boost, Turn-RL and CoCoS (" + dir + ")"}
+	ex := &explore.Explorer{Title: "Trajectories of the demo (" + dir + ")", Family: explore.SuiteFamilies(data.Suite(Default().Suite))}
 	evals := map[string][]metrics.Trajectory{}
 	var names []string
 	for _, m := range methods {
 		rows, err := trajectory.ReadRows(filepath.Join(dir, "eval", m.Name))
 		if err != nil {
-			return p, fmt.Errorf("demo report: %w", err)
+			return p, nil, fmt.Errorf("demo report: %w", err)
 		}
 		evals[m.Name] = evaluate.Trajectories(rows)
 		names = append(names, m.Name)
+		ex.Evaluation(m.Name, rows)
 	}
-	p.Sections = append(p.Sections, results(names, evals), training(dir), turnwise(names, evals), editRatios(names, evals))
-	return p, nil
+	flagged := report.Section{Heading: "Turn 1 flagged during RL"}
+	var steps []any
+	var curves []report.Series
+	for _, run := range rlRuns {
+		rows, err := trajectory.ReadRows(filepath.Join(dir, run, "trajectories"))
+		if err != nil {
+			continue // a demo stopped before this run
+		}
+		ex.Rollouts(run, rows, lab.RolloutsPerStep)
+		x, shares := evaluate.FlaggedPerStep(rows)
+		steps = steps[:0]
+		var y []any
+		for i := range x {
+			steps, y = append(steps, x[i]), append(y, 100*shares[i])
+		}
+		curves = append(curves, report.Series{Name: run, Values: y})
+	}
+	if len(curves) > 0 {
+		flagged.Text = "Per RL step, the share of sampled trajectories whose turn 1 defines none of the functions the tests call or is a stub: the curve on which spoiling turn 1 shows while it is learnt."
+		flagged.Charts = []report.Chart{report.Line("Sampled turn 1 flagged (undefined or stub)", "step", "% of trajectories", steps, curves...)}
+	}
+	p.Sections = append(p.Sections, results(names, evals), diagnostics(names, evals), flagged, training(dir), turnwise(names, evals), editRatios(names, evals))
+	return p, ex, nil
 }
 
-func pct(x float64) string { return fmt.Sprintf("%.1f", 100*x) }
-
-// results is the paper's table over turns 1→2 and 1→T.
+// results is the paper's table over turns 1→2 and 1→T; its Δ cells link
+// to the trajectories they count in the explorer.
 func results(names []string, evals map[string][]metrics.Trajectory) report.Section {
 	t := &report.Table{Header: []string{"model", "turns", "Acc@t1", "Acc@later turn", "Δi→c", "Δc→i", "Δ"}}
 	for _, n := range names {
@@ -40,12 +72,48 @@ func results(names []string, evals map[string][]metrics.Trajectory) report.Secti
 		last := len(ts[0])
 		for _, t2 := range []int{2, last} {
 			r := metrics.Summarize(n, ts, 1, t2)
-			t.Rows = append(t.Rows, []string{n, fmt.Sprintf("1→%d", t2), pct(r.Acc1), pct(r.Acc2), pct(r.IToC), pct(r.CToI), pct(r.Delta)})
+			up, down := count(ts, 1, t2, false, true), count(ts, 1, t2, true, false)
+			t.Rows = append(t.Rows, []string{n, fmt.Sprintf("1→%d", t2), pct(r.Acc1), pct(r.Acc2),
+				fmt.Sprintf("%s (%d)", pct(r.IToC), up), fmt.Sprintf("%s (%d)", pct(r.CToI), down), pct(r.Delta)})
+			var links []string
+			if t2 == 2 {
+				links = []string{"", "", "", "", explore.Link(ExplorerFile, explore.Filter{Method: n, Kind: "eval", Transition: "i→c"}),
+					explore.Link(ExplorerFile, explore.Filter{Method: n, Kind: "eval", Transition: "c→i"})}
+			}
+			t.Links = append(t.Links, links)
 		}
 	}
 	return report.Section{Heading: "Results on the suite's test split (%)", Table: t,
-		Text: "Greedy decoding; turn t sees the code of turn t−1 and the correction instruction. Acc@later turn is the accuracy at the row's later turn (2, or the last)."}
+		Text: "Greedy decoding; turn t sees the code of turn t−1 and the correction instruction. Acc@later turn is the accuracy at the row's later turn (2, or the last). In brackets the number of problems; on the 1→2 rows it links to them in " + ExplorerFile + "."}
 }
+
+// count is the number of trajectories correct (or not) at turns a and b.
+func count(ts []metrics.Trajectory, a, b int, okA, okB bool) int {
+	n := 0
+	for _, tr := range ts {
+		if tr[a-1].Correct() == okA && tr[b-1].Correct() == okB {
+			n++
+		}
+	}
+	return n
+}
+
+// diagnostics is the table of flags per method, each share linking to the
+// flagged trajectories.
+func diagnostics(names []string, evals map[string][]metrics.Trajectory) report.Section {
+	t := &report.Table{Header: metrics.DiagnosticsHeader()}
+	for _, n := range names {
+		t.Rows = append(t.Rows, metrics.Diagnose(n, evals[n]).Cells())
+		link := func(f metrics.Flag) string {
+			return explore.Link(ExplorerFile, explore.Filter{Method: n, Kind: "eval", Flag: string(f)})
+		}
+		t.Links = append(t.Links, []string{"", "", link(metrics.Undefined), link(metrics.Stub), link(metrics.Unchanged)})
+	}
+	return report.Section{Heading: "Diagnostics (%)", Table: t,
+		Text: "Undefined: wrong turn-1 programs that define none of the functions the tests call. Stub: wrong turn-1 programs whose tested functions ignore their arguments or return one constant. Both are shares of the wrong turn-1 programs. t2 = t1: problems whose turn-2 program repeats turn 1, of all problems."}
+}
+
+func pct(x float64) string { return fmt.Sprintf("%.1f", 100*x) }
 
 // training plots each run's per-step progress.
 func training(dir string) report.Section {
@@ -124,7 +192,9 @@ func transitions(name string, ts []metrics.Trajectory) report.Chart {
 	for _, k := range kinds {
 		series = append(series, report.Series{Name: k, Values: shares[k]})
 	}
-	return report.StackedBar(name+": correctness transitions", "turns", "% of problems", x, series...)
+	c := report.StackedBar(name+": correctness transitions", "turns", "% of problems", x, series...)
+	c.Click = ExplorerFile + "#method=" + name + "&kind=eval&pair={index}&transition={series}"
+	return c
 }
 
 // editRatios is Figure 2 per model.

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -160,40 +161,77 @@ func (r *Runner) runBatch(ctx context.Context, ps []data.Problem, turns int) ([]
 // first appearance, its turns in turn order, with the unit tests its
 // prompts show. Rows of one run and method only.
 func Trajectories(rows []trajectory.Row) []metrics.Trajectory {
+	groups := Group(rows)
+	out := make([]metrics.Trajectory, 0, len(groups))
+	for _, rs := range groups {
+		out = append(out, Trajectory(rs))
+	}
+	return out
+}
+
+// Group splits rows into trajectories, one per step, problem and sample,
+// in order of first appearance, each in turn order.
+func Group(rows []trajectory.Row) [][]trajectory.Row {
 	type key struct {
+		step    int64
 		problem string
 		sample  int32
 	}
 	index := map[key]int{}
-	var turns [][]trajectory.Row
+	var groups [][]trajectory.Row
 	for _, r := range rows {
-		k := key{r.ProblemID, r.Sample}
+		k := key{r.Step, r.ProblemID, r.Sample}
 		i, ok := index[k]
 		if !ok {
-			i = len(turns)
+			i = len(groups)
 			index[k] = i
-			turns = append(turns, nil)
+			groups = append(groups, nil)
 		}
-		turns[i] = append(turns[i], r)
+		groups[i] = append(groups[i], r)
 	}
-	out := make([]metrics.Trajectory, 0, len(turns))
-	for _, rs := range turns {
-		sort.Slice(rs, func(a, b int) bool { return rs[a].Turn < rs[b].Turn })
-		var tests string
-		for _, r := range rs {
-			if t, ok := prompt.Tests(r.Prompt); ok {
-				tests = t
-				break
-			}
-		}
-		tr := make(metrics.Trajectory, len(rs))
-		for k, r := range rs {
-			tr[k].Code, tr[k].Tests = r.Code, tests
-			for _, o := range r.Outcomes {
-				tr[k].Passed = append(tr[k].Passed, sandbox.Outcome(o) == sandbox.Passed)
-			}
-		}
-		out = append(out, tr)
+	for _, rs := range groups {
+		sort.SliceStable(rs, func(a, b int) bool { return rs[a].Turn < rs[b].Turn })
 	}
-	return out
+	return groups
+}
+
+// Trajectory is one trajectory's rows (a group of Group) as the metrics
+// see it, with the unit tests its prompts show.
+func Trajectory(rs []trajectory.Row) metrics.Trajectory {
+	var tests string
+	for _, r := range rs {
+		if t, ok := prompt.Tests(r.Prompt); ok {
+			tests = t
+			break
+		}
+	}
+	tr := make(metrics.Trajectory, len(rs))
+	for k, r := range rs {
+		tr[k].Code, tr[k].Tests = r.Code, tests
+		for _, o := range r.Outcomes {
+			tr[k].Passed = append(tr[k].Passed, sandbox.Outcome(o) == sandbox.Passed)
+		}
+	}
+	return tr
+}
+
+// FlaggedPerStep is, per step of an RL run's rows (its periodic
+// evaluations left out), the share of sampled trajectories whose turn 1 is
+// flagged (metrics.FlaggedTurn1): spoiling turn 1 shows on this curve
+// while the policy learns it.
+func FlaggedPerStep(rows []trajectory.Row) (steps []int64, shares []float64) {
+	byStep := map[int64][]metrics.Trajectory{}
+	for _, rs := range Group(rows) {
+		if rs[0].Method != "eval" {
+			byStep[rs[0].Step] = append(byStep[rs[0].Step], Trajectory(rs))
+		}
+	}
+	for s := range byStep {
+		steps = append(steps, s)
+	}
+	slices.Sort(steps)
+	for _, s := range steps {
+		shares = append(shares, metrics.FlaggedTurn1(byStep[s]))
+	}
+	return steps, shares
 }

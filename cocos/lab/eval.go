@@ -49,7 +49,14 @@ func (l *Lab) Eval(ctx context.Context, name string, e Evaluation) ([]metrics.Tr
 	}
 	dir := l.Path("eval", name)
 	if rows, ok := l.cached(dir, e); ok {
-		return evaluate.Trajectories(rows), nil
+		ts := evaluate.Trajectories(rows)
+		if _, err := os.Stat(filepath.Join(dir, diagnosticsFile)); err != nil { // evaluated before diagnostics existed
+			err = atomicfile.WriteJSON(filepath.Join(dir, diagnosticsFile), metrics.Diagnose(name, ts))
+			if err != nil {
+				return nil, fmt.Errorf("lab: eval %s: %w", name, err)
+			}
+		}
+		return ts, nil
 	}
 	ps, err := l.problems(e.Problems)
 	if err != nil {
@@ -64,7 +71,29 @@ func (l *Lab) Eval(ctx context.Context, name string, e Evaluation) ([]metrics.Tr
 	if err := saveRows(dir, res.Rows, e); err != nil {
 		return nil, fmt.Errorf("lab: eval %s: %w", name, err)
 	}
+	if err := atomicfile.WriteJSON(filepath.Join(dir, diagnosticsFile), metrics.Diagnose(name, res.Trajectories)); err != nil {
+		return nil, fmt.Errorf("lab: eval %s: %w", name, err)
+	}
 	return res.Trajectories, nil
+}
+
+// diagnosticsFile holds an evaluation's metrics.Diagnostics beside its rows.
+const diagnosticsFile = "diagnostics.json"
+
+// Diagnostics reads what the evaluation called name stored of its flags
+// (metrics.Diagnose: turn-1 programs that define none of the tested
+// functions, stubs, turn 2 = turn 1).
+func (l *Lab) Diagnostics(name string) (metrics.Diagnostics, error) {
+	var d metrics.Diagnostics
+	path := filepath.Join(l.Path("eval", name), diagnosticsFile)
+	b, err := os.ReadFile(path)
+	if err == nil {
+		err = json.Unmarshal(b, &d)
+	}
+	if err != nil {
+		return d, fmt.Errorf("lab: diagnostics of %s: %w", name, err)
+	}
+	return d, nil
 }
 
 func (l *Lab) evaluate(ctx context.Context, name string, e Evaluation, ps []data.Problem) (evaluate.Result, error) {

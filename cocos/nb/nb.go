@@ -13,6 +13,7 @@ import (
 
 	"github.com/janpfeifer/gonb/gonbui"
 
+	"github.com/cocos-go/cocos/cocos/explore"
 	"github.com/cocos-go/cocos/cocos/metrics"
 	"github.com/cocos-go/cocos/cocos/plot"
 )
@@ -84,6 +85,26 @@ func Results(caption string, rows []metrics.Row) {
 	}
 	Table(caption, metrics.TableHeader(rows), cells)
 	fmt.Print(caption + "\n" + metrics.Table(rows))
+}
+
+// Explorer displays a trajectory explorer (lab.Explorer) in the cell, in a
+// frame 720 pixels tall, and prints how many trajectories it holds.
+func Explorer(ex *explore.Explorer) {
+	h, err := ex.HTML(720)
+	Check(err)
+	gonbui.DisplayHTML(h)
+	fmt.Printf("explorer: %d trajectories of %d problems\n", len(ex.Trajs), len(ex.Tasks))
+}
+
+// Diagnostics displays the flags of evaluations (metrics.Diagnose) and
+// prints them as text.
+func Diagnostics(caption string, ds []metrics.Diagnostics) {
+	cells := make([][]string, len(ds))
+	for i, d := range ds {
+		cells[i] = d.Cells()
+	}
+	Table(caption, metrics.DiagnosticsHeader(), cells)
+	fmt.Print(caption + "\n" + metrics.DiagnosticsTable(ds))
 }
 
 // Markdown displays Markdown text.

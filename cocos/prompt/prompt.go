@@ -55,15 +55,17 @@ func (b Builder) First(p data.Problem) string {
 	return b.FewShot + taskPrompt(p)
 }
 
-// testsIntro and testsEnd enclose a task statement's unit tests.
+// taskIntro opens a task statement; testsIntro and testsEnd enclose its
+// unit tests.
 const (
+	taskIntro  = "You are an expert Python programmer, and here is your task: "
 	testsIntro = " Your code should pass these tests:\n\n"
 	testsEnd   = "\n\n" + Begin + "\n"
 )
 
 // taskPrompt is the MBPP-style task statement, ending in [BEGIN].
 func taskPrompt(p data.Problem) string {
-	return "You are an expert Python programmer, and here is your task: " + p.Text + testsIntro + strings.Join(p.Tests, "\n") + testsEnd
+	return taskIntro + p.Text + testsIntro + strings.Join(p.Tests, "\n") + testsEnd
 }
 
 // Tests returns the unit tests a turn prompt shows for its task (after
@@ -81,6 +83,20 @@ func Tests(prompt string) (string, bool) {
 		return "", false
 	}
 	return rest[:j], true
+}
+
+// Task returns the task description a turn prompt shows (after any
+// few-shot examples), "" when it holds none.
+func Task(prompt string) string {
+	i := strings.LastIndex(prompt, testsIntro)
+	if i < 0 {
+		return ""
+	}
+	j := strings.LastIndex(prompt[:i], taskIntro)
+	if j < 0 {
+		return ""
+	}
+	return prompt[j+len(taskIntro) : i]
 }
 
 // Answer is what a turn writes after its prompt: the code, then \n[DONE].

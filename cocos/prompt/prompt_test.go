@@ -41,6 +41,9 @@ func TestPrompts(t *testing.T) {
 		if tests, ok := Tests(p); !ok || tests != "assert add(1, 2) == 3\nassert add(0, 0) == 0" {
 			t.Errorf("Tests of %q: %q, %v", p, tests, ok)
 		}
+		if task := Task(p); task != add.Text {
+			t.Errorf("Task of %q: %q", p, task)
+		}
 	}
 	if _, ok := Tests("def f(): pass"); ok {
 		t.Error("Tests found tests in a prompt without a task")

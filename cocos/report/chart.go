@@ -11,6 +11,9 @@ import (
 type Chart struct {
 	Option map[string]any
 	Height int // default 360
+	// Click, when set, is where a click on a bar or point goes: {series},
+	// {name} and {index} (1-based) are replaced by the clicked item's.
+	Click string
 }
 
 // Series is a named sequence of y values (nil for a gap) over a chart's x.

@@ -24,10 +24,30 @@ type Section struct {
 	Charts  []Chart
 }
 
-// Table is a header row and rows of cells.
+// Table is a header row and rows of cells; Links, when set, holds per
+// cell the address the cell links to ("" for none), as Rows is shaped.
 type Table struct {
 	Header []string
 	Rows   [][]string
+	Links  [][]string
+}
+
+// Cell is a table cell with the address it links to ("" for none).
+type Cell struct{ Text, Link string }
+
+// Cells pairs each cell of Rows with its link.
+func (t *Table) Cells() [][]Cell {
+	out := make([][]Cell, len(t.Rows))
+	for i, r := range t.Rows {
+		for j, text := range r {
+			c := Cell{Text: text}
+			if i < len(t.Links) && j < len(t.Links[i]) {
+				c.Link = t.Links[i][j]
+			}
+			out[i] = append(out[i], c)
+		}
+	}
+	return out
 }
 
 // WriteHTML renders the page with ECharts inlined.
@@ -36,6 +56,7 @@ func (p Page) WriteHTML(w io.Writer) error {
 		ID     string
 		Height int
 		Option template.JS
+		Click  string
 	}
 	type section struct {
 		Section
@@ -55,7 +76,7 @@ func (p Page) WriteHTML(w io.Writer) error {
 				h = 360
 			}
 			n++
-			sec.Charts = append(sec.Charts, chart{ID: fmt.Sprintf("chart%d", n), Height: h, Option: template.JS(js)})
+			sec.Charts = append(sec.Charts, chart{ID: fmt.Sprintf("chart%d", n), Height: h, Option: template.JS(js), Click: c.Click})
 		}
 		secs = append(secs, sec)
 	}
@@ -85,10 +106,12 @@ th{background:#f4f4f4}td:first-child,th:first-child{text-align:left}.chart{width
 {{range .Sections}}<section><h2>{{.Heading}}</h2>
 {{range lines .Text}}{{if .}}<p>{{.}}</p>{{end}}{{end}}
 {{with .Table}}<table><tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr>
-{{range .Rows}}<tr>{{range .}}<td>{{.}}</td>{{end}}</tr>
+{{range .Cells}}<tr>{{range .}}<td>{{if .Link}}<a href="{{.Link}}">{{.Text}}</a>{{else}}{{.Text}}{{end}}</td>{{end}}</tr>
 {{end}}</table>{{end}}
 {{range .Charts}}<div class="chart" id="{{.ID}}" style="height:{{.Height}}px"></div>
-<script>echarts.init(document.getElementById("{{.ID}}")).setOption({{.Option}});</script>
+<script>(() => { const c = echarts.init(document.getElementById("{{.ID}}")); c.setOption({{.Option}});
+{{if .Click}}const url = {{.Click}}; c.on("click", (p) => { location.href = url
+  .replace("{series}", encodeURIComponent(p.seriesName)).replace("{name}", encodeURIComponent(p.name)).replace("{index}", p.dataIndex + 1); });{{end}} })();</script>
 {{end}}</section>
 {{end}}</body></html>
 `))
