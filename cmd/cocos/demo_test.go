@@ -2,12 +2,14 @@ package main
 
 import (
 	"encoding/json"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/cocos-go/cocos/cocos/metrics"
 	"github.com/cocos-go/cocos/data/trajectory"
 )
 
@@ -87,7 +89,7 @@ func checkExplorer(t *testing.T, run string) {
 		return n
 	}
 	script, _ := filepath.Abs(filepath.Join("..", "..", "tools", "node", "explorer_test.mjs"))
-	steps := `[{"hash":"method=cocos&kind=eval&transition=c→i"},{"select":{"f-transition":"i→i"}},{"select":{"f-pair":"2","f-transition":"c→c"}},{"select":{"f-transition":""}}]`
+	steps := `[{"hash":"method=cocos&kind=eval&transition=c→i"},{"select":{"f-transition":"i→i"}},{"select":{"f-pair":"2","f-transition":"c→c"}},{"select":{"f-transition":""}},{"clickDiag":"cocos stub"}]`
 	out, err := exec.Command("node", script, filepath.Join(run, "explorer.html"), steps).Output()
 	if err != nil {
 		t.Fatalf("node explorer_test.mjs: %v\n%s", err, out)
@@ -100,7 +102,12 @@ func checkExplorer(t *testing.T, run string) {
 	if err := json.Unmarshal(out, &seen); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
-	want := []int{transitions(1, 2, true, false), transitions(1, 2, false, false), transitions(2, 3, true, true), len(ok)}
+	var diag metrics.Diagnostics // what the evaluation stored beside its rows
+	if b, err := os.ReadFile(filepath.Join(run, "eval", "cocos", "diagnostics.json")); err != nil || json.Unmarshal(b, &diag) != nil {
+		t.Fatalf("eval/cocos/diagnostics.json: %v", err)
+	}
+	want := []int{transitions(1, 2, true, false), transitions(1, 2, false, false), transitions(2, 3, true, true), len(ok),
+		int(math.Round(diag.Stub * float64(diag.Wrong1)))}
 	for i, s := range seen.Steps {
 		if s.Count != want[i] {
 			t.Errorf("explorer step %d shows %d trajectories, the Arrow rows have %d", i, s.Count, want[i])

@@ -27,7 +27,10 @@ type Explorer struct {
 	Family func(problemID, tests string) string
 	Tasks  []Task
 	Trajs  []Trajectory
-	tasks  map[string]int
+	// Diagnostics has a row per evaluation (metrics.Diagnose), shown above
+	// the list with each share filtering to its trajectories.
+	Diagnostics []metrics.Diagnostics
+	tasks       map[string]int
 }
 
 // Task is a problem as its turn-1 prompt states it.
@@ -71,6 +74,7 @@ func (e *Explorer) Evaluation(method string, rows []trajectory.Row) {
 	for _, rs := range evaluate.Group(rows) {
 		e.add(method, "eval", rs, false)
 	}
+	e.Diagnostics = append(e.Diagnostics, metrics.Diagnose(method, evaluate.Trajectories(rows)))
 }
 
 // Rollouts adds an RL run's sampled trajectories under method: up to

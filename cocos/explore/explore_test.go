@@ -45,8 +45,8 @@ func TestExplorer(t *testing.T) {
 	fixed := "def clamp(n):\n    return max(3, min(n, 13))"
 	ex := &Explorer{Family: SuiteFamilies([]data.Task{{Problem: clampTask, Family: "clamp"}})}
 	ex.Evaluation("cocos", rows(clampTask, 0, 0, []string{stub, fixed, fixed}, [][]uint8{{1, 0, 1}, {0, 0, 0}, {0, 0, 0}}))
-	if len(ex.Trajs) != 1 || len(ex.Tasks) != 1 {
-		t.Fatalf("%d trajectories, %d tasks", len(ex.Trajs), len(ex.Tasks))
+	if len(ex.Trajs) != 1 || len(ex.Tasks) != 1 || len(ex.Diagnostics) != 1 || ex.Diagnostics[0].Stub != 1 {
+		t.Fatalf("%d trajectories, %d tasks, diagnostics %+v", len(ex.Trajs), len(ex.Tasks), ex.Diagnostics)
 	}
 	tr, task := ex.Trajs[0], ex.Tasks[0]
 	if task.Text != clampTask.Text || fmt.Sprint(task.Tests) != fmt.Sprint(clampTask.Tests) || tr.Family != "clamp" || tr.Set != "suite" || tr.Advantage != nil {

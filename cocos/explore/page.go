@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/cocos-go/cocos/cocos/metrics"
 	"github.com/cocos-go/cocos/internal/atomicfile"
 )
 
@@ -21,7 +22,12 @@ var style string
 // WriteHTML renders the explorer: its data inlined as JSON beside the
 // page's script and style, so the file opens offline.
 func (e *Explorer) WriteHTML(w io.Writer) error {
-	data, err := json.Marshal(map[string]any{"title": e.Title, "tasks": e.Tasks, "trajs": e.Trajs})
+	diag := make([][]string, len(e.Diagnostics))
+	for i, d := range e.Diagnostics {
+		diag[i] = d.Cells()
+	}
+	data, err := json.Marshal(map[string]any{"title": e.Title, "tasks": e.Tasks, "trajs": e.Trajs,
+		"diagnostics": map[string]any{"header": metrics.DiagnosticsHeader(), "rows": diag}})
 	if err != nil {
 		return fmt.Errorf("explore: %w", err)
 	}
@@ -78,7 +84,7 @@ var page = template.Must(template.New("explorer").Parse(`<!doctype html>
 <h1>{{.Title}}</h1>
 <div id="filters"></div>
 <div id="summary"><span id="count">…</span> <span id="of"></span></div>
-<table id="counts"></table>
+<div id="tables"><table id="counts"></table><table id="diagnostics"></table></div>
 <div id="main"><div id="list"></div><div id="detail"></div></div>
 <script type="application/json" id="data">{{.Data}}</script>
 <script>{{.Script}}</script>

@@ -6,7 +6,8 @@
 //   node explorer_test.mjs FILE STEPS_JSON [SCREENSHOT.png]
 // STEPS_JSON is a list of {"hash": "method=cocos&transition=c→i"} (load
 // the page at that address), {"select": {"f-transition": "i→c"}} (choose
-// in a filter), {"search": "text"} or {"click": "cocos c→i"} (a count).
+// in a filter), {"search": "text"}, {"click": "cocos c→i"} (a count) or
+// {"clickDiag": "cocos undefined"} (a diagnostics share).
 import { pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
 
@@ -39,6 +40,7 @@ try {
       await page.waitForTimeout(400); // the search waits for typing to pause
     }
     if (step.click) await page.click(`[data-count="${step.click}"]`);
+    if (step.clickDiag) await page.click(`[data-diag="${step.clickDiag}"]`);
     out.steps.push({ step, count: await count(), ms: Date.now() - started, hash: await page.evaluate(() => location.hash) });
   }
   // Open the first listed trajectory, as a reader would.

@@ -129,6 +129,26 @@
     }
   }
 
+  // renderDiagnostics: the evaluations' flags (metrics.Diagnose, computed
+  // in Go as the report's); a share filters to its trajectories.
+  function renderDiagnostics() {
+    const d = D.diagnostics, tbl = document.getElementById("diagnostics");
+    if (!d || !d.rows || !d.rows.length) return;
+    const flagOf = { undefined: "undefined", stub: "stub", "t2 = t1": "unchanged" };
+    tbl.append(el("caption", {}, "Diagnostics of the evaluations (%)"), el("tr", {}, ...d.header.map((h) => el("th", {}, h))));
+    for (const row of d.rows) {
+      tbl.append(el("tr", {}, ...row.map((c, j) => {
+        const flag = flagOf[d.header[j]];
+        if (!flag) return el("td", {}, c);
+        return el("td", {}, el("a", { href: "#", "data-diag": `${row[0]} ${flag}`, onclick: (ev) => {
+          ev.preventDefault();
+          Object.assign(state, { method: row[0], kind: "eval", transition: "", flag, pair: "1" });
+          shown = PAGE; update();
+        } }, c));
+      })));
+    }
+  }
+
   function verdicts(t) {
     return t.u.map((u, k) => el("span", { class: "v " + (t.ok[k] ? "ok" : "bad"), title: `turn ${k + 1}: ${passed(u)}/${u.o.length} tests` },
       `${passed(u)}/${u.o.length}`));
@@ -200,6 +220,7 @@
   }
 
   buildFilters();
+  renderDiagnostics();
   readHash();
   window.addEventListener("hashchange", () => { readHash(); update(); });
   update();
