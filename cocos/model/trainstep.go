@@ -104,8 +104,9 @@ func (t *Trainer) fusedExec() *gm.Exec {
 	if t.fused == nil {
 		t.fused = programs(gm.MustNewExec(t.m.Backend, t.m.Store, func(s *gm.Scope, in []*Node) (*Node, *Node) {
 			t.m.prepareTraining(s, in[0].Graph())
+			wg := t.m.useWeightGrads(in[0].Graph())
 			loss := t.loss(s, t.m.Config, in)
-			grads := t.gradients(s, loss)
+			grads := t.gradients(s, loss, wg)
 			norm := clipGlobalNorm(grads, t.ClipNorm)
 			t.opt.UpdateGraphWithGradients(s, grads, loss.DType())
 			return loss, norm
@@ -118,8 +119,9 @@ func (t *Trainer) accumExec() *gm.Exec {
 	if t.accum == nil {
 		t.accum = programs(gm.MustNewExec(t.m.Backend, t.m.Store, func(s *gm.Scope, in []*Node) *Node {
 			t.m.prepareTraining(s, in[0].Graph())
+			wg := t.m.useWeightGrads(in[0].Graph())
 			loss := t.loss(s, t.m.Config, in[1:])
-			for i, grad := range t.gradients(s, loss) {
+			for i, grad := range t.gradients(s, loss, wg) {
 				a := t.accumulator(s, i)
 				a.SetNodeValue(Add(a.NodeValue(loss.Graph()), Mul(grad, in[0])))
 			}
@@ -148,8 +150,9 @@ func (t *Trainer) applyExec() *gm.Exec {
 }
 
 // gradients differentiates loss by the trainable variables it uses,
-// remembering their order for the accumulators.
-func (t *Trainer) gradients(s *gm.Scope, loss *Node) []*Node {
+// remembering their order for the accumulators; wg, when set, adds the
+// weight gradients the program forms itself (see weightgrad.go).
+func (t *Trainer) gradients(s *gm.Scope, loss *Node, wg *weightGrads) []*Node {
 	var vars []*gm.Variable
 	for v := range s.IterVariables() {
 		if v.Trainable && v.InUseByGraph(loss.Graph()) {
@@ -157,7 +160,11 @@ func (t *Trainer) gradients(s *gm.Scope, loss *Node) []*Node {
 		}
 	}
 	t.vars = vars
-	return s.BuildTrainableVariablesGradientsGraph(loss)
+	grads := s.BuildTrainableVariablesGradientsGraph(loss)
+	if wg != nil {
+		wg.add(vars, grads)
+	}
+	return grads
 }
 
 // accumulator is the (non-trainable, zero-initialised) gradient sum of

@@ -16,6 +16,12 @@ import (
 // param returns the graph node of the weight at path under s, in the
 // dtype the graph computes in (the stored weight stays f32: see SetDType).
 func param(s *gm.Scope, g *Graph, path ...string) *Node {
+	_, w := weight(s, g, path...)
+	return w
+}
+
+// weight is param with the variable it reads.
+func weight(s *gm.Scope, g *Graph, path ...string) (*gm.Variable, *Node) {
 	for _, p := range path {
 		s = s.At("%s", p)
 	}
@@ -23,7 +29,7 @@ func param(s *gm.Scope, g *Graph, path ...string) *Node {
 	if v == nil {
 		panic("model: missing weight " + s.Scope())
 	}
-	return ConvertDType(v.NodeValue(g), computeDType(g))
+	return v, ConvertDType(v.NodeValue(g), computeDType(g))
 }
 
 // dtypeParam is the graph parameter holding the dtype a program computes
@@ -65,9 +71,9 @@ func lmHead(s *gm.Scope, cfg Config, x *Node) *Node {
 	if cfg.TieWordEmbeddings {
 		head = []string{"model", "embed_tokens", "weight"}
 	}
-	w := param(s, x.Graph(), head...)
+	v, w := weight(s, x.Graph(), head...)
 	d := x.Shape().Dimensions
-	y := timesTransposed(Reshape(x, d[0]*d[1], d[2]), w) // 2-D: see linear
+	y := times(v, Reshape(x, d[0]*d[1], d[2]), w) // 2-D: see linear
 	return Reshape(y, d[0], d[1], cfg.VocabSize)
 }
 
@@ -205,19 +211,35 @@ func rmsNorm(s *gm.Scope, cfg Config, x *Node) *Node {
 // gradient then contracts one leading axis, which the Go backend lays out
 // for its matmul kernel with a fast 2-D transpose instead of a generic
 // rank-3 one (a quarter of a training step's time before).
+// x may come flattened already ([batch·seq, in], and the result stays so):
+// products that read one input (q, k and v; gate and up) then share its
+// node, which the trainer's weight gradients transpose once for all of
+// them (weightgrad.go).
 func linear(s *gm.Scope, x *Node, bias bool) *Node {
 	g := x.Graph()
 	d := x.Shape().Dimensions
-	w := param(s, g, "weight")
-	flat := Reshape(x, d[0]*d[1], d[2])
-	y := timesTransposed(flat, w)
+	v, w := weight(s, g, "weight")
+	flat := flatten(x)
+	y := times(v, flat, w)
 	if delta := loraDelta(s, flat); delta != nil {
 		y = Add(y, delta)
 	}
 	if bias {
 		y = Add(y, InsertAxes(param(s, g, "bias"), 0))
 	}
+	if len(d) == 2 {
+		return y
+	}
 	return Reshape(y, d[0], d[1], w.Shape().Dimensions[0])
+}
+
+// flatten is x [batch, seq, features] as [batch·seq, features] (a 2-D x
+// as it is).
+func flatten(x *Node) *Node {
+	if d := x.Shape().Dimensions; len(d) == 3 {
+		return Reshape(x, d[0]*d[1], d[2])
+	}
+	return x
 }
 
 // timesTransposed is x·Wᵀ for x [n, in] and W [out, in]. Fewer than 8 f32
@@ -245,9 +267,10 @@ func attention(s *gm.Scope, cfg Config, x, cos, sin, bias *Node, c *layerCache) 
 	heads := func(y *Node, n int) *Node { // [b, t, n*hd] -> [b, n, t, hd]
 		return TransposeAllAxes(Reshape(y, b, t, n, hd), 0, 2, 1, 3)
 	}
-	q := applyRotary(heads(linear(s.At("q_proj"), x, cfg.QKVBias()), nh), cos, sin)
-	k := applyRotary(heads(linear(s.At("k_proj"), x, cfg.QKVBias()), nkv), cos, sin)
-	v := heads(linear(s.At("v_proj"), x, cfg.QKVBias()), nkv)
+	flat := flatten(x)
+	q := applyRotary(heads(linear(s.At("q_proj"), flat, cfg.QKVBias()), nh), cos, sin)
+	k := applyRotary(heads(linear(s.At("k_proj"), flat, cfg.QKVBias()), nkv), cos, sin)
+	v := heads(linear(s.At("v_proj"), flat, cfg.QKVBias()), nkv)
 	// Grouped-query attention: query head h reads key/value head h/(nh/nkv).
 	// The group's queries are one axis, [b, nkv, group·t, hd]: the products'
 	// gradients with respect to k and v then contract a middle axis the Go
@@ -286,7 +309,8 @@ func writeSlots(cache, update, start *Node) *Node {
 
 // mlp is SwiGLU: down(silu(gate(x)) * up(x)).
 func mlp(s *gm.Scope, cfg Config, x *Node) *Node {
-	gate := linear(s.At("gate_proj"), x, false)
-	up := linear(s.At("up_proj"), x, false)
-	return linear(s.At("down_proj"), Mul(Mul(gate, Sigmoid(gate)), up), false)
+	flat := flatten(x)
+	gate := linear(s.At("gate_proj"), flat, false)
+	up := linear(s.At("up_proj"), flat, false)
+	return Reshape(linear(s.At("down_proj"), Mul(Mul(gate, Sigmoid(gate)), up), false), x.Shape().Dimensions...)
 }
