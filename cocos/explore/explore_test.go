@@ -169,4 +169,3 @@ func TestExplorerLargeInChromium(t *testing.T) {
 		t.Errorf("the explorer took %.0f ms to be ready, more than 10 s", seen.Steps[0].LoadMs)
 	}
 }
-
