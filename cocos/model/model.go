@@ -82,6 +82,9 @@ type Model struct {
 	checkpoint bool
 
 	logits, logprobs, step, prefill *gm.Exec // compiled on first use (see programs)
+	// autodiffWeights makes training programs differentiate the weights
+	// as GoMLX does (weightgrad.go's A/B and its test).
+	autodiffWeights bool
 }
 
 // varPath is the store path of the weight HF calls name.

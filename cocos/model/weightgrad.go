@@ -40,7 +40,7 @@ type product struct {
 // adapters only; checkpointed layers recompute their products inside
 // GoMLX's backward pass, where a captured adjoint would not belong).
 func (m *Model) useWeightGrads(g *Graph) *weightGrads {
-	if m.dtype() != dtypes.Float32 || m.checkpoint || (m.lora != nil && !m.noAdapters) {
+	if m.autodiffWeights || m.dtype() != dtypes.Float32 || m.checkpoint || (m.lora != nil && !m.noAdapters) {
 		return nil
 	}
 	wg := &weightGrads{}
