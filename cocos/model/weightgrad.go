@@ -38,9 +38,12 @@ type product struct {
 // useWeightGrads turns the trainer's weight gradients on for g's program:
 // f32 programs of full fine-tuning without checkpointing (LoRA trains
 // adapters only; checkpointed layers recompute their products inside
-// GoMLX's backward pass, where a captured adjoint would not belong).
+// GoMLX's backward pass, where a captured adjoint would not belong). In
+// full fine-tuning every weight trains, the embedding too, so every
+// product's input carries a gradient and GoMLX reaches each capturing
+// identity.
 func (m *Model) useWeightGrads(g *Graph) *weightGrads {
-	if m.autodiffWeights || m.dtype() != dtypes.Float32 || m.checkpoint || (m.lora != nil && !m.noAdapters) {
+	if m.autodiffWeights || m.dtype() != dtypes.Float32 || m.checkpoint || m.lora != nil {
 		return nil
 	}
 	wg := &weightGrads{}
@@ -104,8 +107,9 @@ func (wg *weightGrads) add(vars []*gm.Variable, grads []*Node) {
 			} else {
 				dw = Einsum("no,ni->oi", p.dy, x)
 			}
-			i := index[p.w]
-			grads[i] = Add(grads[i], dw)
+			if i, ok := index[p.w]; ok {
+				grads[i] = Add(grads[i], dw)
+			}
 		}
 	}
 }
