@@ -23,6 +23,7 @@ func runServe(ctx context.Context, args []string) error {
 	maxBatch := fs.Int("max-batch", 16, "most prompts in one generation call")
 	maxTokens := fs.Int("max-tokens", 512, "largest max_tokens a request may ask for")
 	maxN := fs.Int("max-n", 16, "largest n (choices per prompt) a request may ask for")
+	maxChoices := fs.Int("max-choices", 64, "largest prompts × n a request may ask for")
 	backendName := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else go)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -45,7 +46,7 @@ func runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("serve: %w (choose another --addr)", err)
 	}
-	s := serve.New(serve.Config{Model: m, Tokenizer: tok, ModelID: *id, MaxBatch: *maxBatch, MaxTokens: *maxTokens, MaxN: *maxN})
+	s := serve.New(serve.Config{Model: m, Tokenizer: tok, ModelID: *id, MaxBatch: *maxBatch, MaxTokens: *maxTokens, MaxN: *maxN, MaxChoices: *maxChoices})
 	defer s.Close()
 	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	fmt.Printf("serving %s on http://%s/v1\n", *id, ln.Addr())

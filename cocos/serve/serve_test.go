@@ -86,6 +86,7 @@ func TestEndpoints(t *testing.T) {
 		{"/v1/completions", `{"prompt":"x","top_p":1.2}`, "top_p", "top_p 1.2"},
 		{"/v1/completions", `{"prompt":"x","n":0}`, "n", "n 0 is outside [1, 16]"},
 		{"/v1/completions", `{"prompt":"x","n":17}`, "n", "n 17 is outside"},
+		{"/v1/completions", `{"prompt":["a","b","c","d","e"],"n":16}`, "n", "80 choices is above this server's limit 64"},
 		{"/v1/completions", `{"prompt":"x","stop":["a","b","c","d","e"]}`, "stop", "at most 4"},
 		{"/v1/completions", `{"prompt":"x","stop":3}`, "stop", "stop must be a string or a list"},
 		{"/v1/completions", `{"prompt":"x","stream_options":{"include_usage":true}}`, "stream_options", "only allowed when stream"},

@@ -20,6 +20,9 @@ type Config struct {
 	Window    time.Duration // how long a call waits for more requests; default 10 ms
 	MaxTokens int           // cap (and default 128 below it) of max_tokens; default 512
 	MaxN      int           // cap of n, the choices per prompt; default 16
+	// MaxChoices caps a request's prompts × n, the rows it adds to a
+	// generation call (and the events a stream can hold); default 64.
+	MaxChoices int
 }
 
 // Server answers the OpenAI completions and chat API from one model.
@@ -46,6 +49,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.MaxN <= 0 {
 		cfg.MaxN = 16
+	}
+	if cfg.MaxChoices <= 0 {
+		cfg.MaxChoices = 64
 	}
 	s := &Server{cfg: cfg, done: make(chan struct{}),
 		b: &batcher{m: cfg.Model, tok: cfg.Tokenizer, queue: make(chan *job), maxBatch: cfg.MaxBatch, window: cfg.Window}}
@@ -102,6 +108,14 @@ func (s *Server) completions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rq.prompts = prompts
+	if n := len(prompts) * rq.n; n > s.cfg.MaxChoices {
+		param := "prompt"
+		if rq.n > 1 {
+			param = "n"
+		}
+		writeError(w, badParam(param, "%d prompts × n %d = %d choices is above this server's limit %d", len(prompts), rq.n, n, s.cfg.MaxChoices))
+		return
+	}
 	s.answer(w, r, rq, completionAPI{})
 }
 
