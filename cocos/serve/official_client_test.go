@@ -20,12 +20,13 @@ type call struct {
 
 // seen is what the official client reported for a call.
 type seen struct {
-	Name    string   `json:"name"`
-	Models  []string `json:"models"`
-	Object  string   `json:"object"`
-	Chunks  int      `json:"chunks"`
-	IDs     []string `json:"ids"`
-	Choices []struct {
+	Name      string   `json:"name"`
+	Models    []string `json:"models"`
+	Retrieved string   `json:"retrieved"`
+	Object    string   `json:"object"`
+	Chunks    int      `json:"chunks"`
+	IDs       []string `json:"ids"`
+	Choices   []struct {
 		Index        int     `json:"index"`
 		Text         string  `json:"text"`
 		Role         *string `json:"role"`
@@ -117,8 +118,8 @@ func TestOfficialClient(t *testing.T) {
 			t.Fatalf("%s: %+v", name, *r.Error)
 		}
 	}
-	if m := got["models"].Models; len(m) != 1 || m[0] != "tiny" {
-		t.Errorf("models: %v", m)
+	if m := got["models"]; len(m.Models) != 1 || m.Models[0] != "tiny" || m.Retrieved != "tiny" {
+		t.Errorf("models: %v, retrieved %q", m.Models, m.Retrieved)
 	}
 	for _, pair := range [][2]string{{"cmpl", "cmpl-stream"}, {"chat", "chat-stream"}, {"n", "n-stream"}} {
 		whole, streamed := got[pair[0]], got[pair[1]]

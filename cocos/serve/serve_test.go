@@ -63,6 +63,17 @@ func TestEndpoints(t *testing.T) {
 	if len(models.Data) != 1 || models.Data[0].ID != "tiny" {
 		t.Errorf("/v1/models: %+v", models)
 	}
+	for path, want := range map[string]int{"/v1/models/tiny": 200, "/v1/models/gpt-9": 404, "/v1/completions": 405} {
+		resp, err := http.Get(url + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&body); err != nil || resp.StatusCode != want {
+			t.Errorf("GET %s: %d (%v), want %d with a JSON body", path, resp.StatusCode, err, want)
+		}
+		resp.Body.Close()
+	}
 	var cmpl serve.CompletionResponse
 	code := post(t, url+"/v1/completions", `{"model":"tiny","prompt":["def f(","x ="],"max_tokens":5,"temperature":0}`, &cmpl)
 	if code != 200 || cmpl.Object != "text_completion" || len(cmpl.Choices) != 2 || cmpl.Usage.CompletionTokens == 0 ||

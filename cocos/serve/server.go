@@ -77,8 +77,17 @@ func (s *Server) Freed() int { return int(s.b.freed.Load()) }
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /v1/models", s.models)
+	mux.HandleFunc("GET /v1/models/{id}", s.model)
 	mux.HandleFunc("POST /v1/completions", s.completions)
 	mux.HandleFunc("POST /v1/chat/completions", s.chat)
+	for path, method := range map[string]string{"/v1/models": "GET", "/v1/models/{id}": "GET",
+		"/v1/completions": "POST", "/v1/chat/completions": "POST"} {
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) { // any other method
+			w.Header().Set("Allow", method)
+			writeError(w, &apiError{status: http.StatusMethodNotAllowed, kind: "invalid_request_error",
+				msg: fmt.Sprintf("%s %s: this route takes %s", r.Method, r.URL.Path, method)})
+		})
+	}
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &apiError{status: http.StatusNotFound, kind: "not_found",
 			msg: fmt.Sprintf("no route %s %s (GET /v1/models, POST /v1/completions, POST /v1/chat/completions)", r.Method, r.URL.Path)})
@@ -87,8 +96,22 @@ func (s *Server) Handler() http.Handler {
 }
 
 func (s *Server) models(w http.ResponseWriter, _ *http.Request) {
-	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": []map[string]any{
-		{"id": s.cfg.ModelID, "object": "model", "created": 0, "owned_by": "cocos"}}})
+	writeJSON(w, http.StatusOK, map[string]any{"object": "list", "data": []any{s.card()}})
+}
+
+// model answers GET /v1/models/{id} (the clients' models.retrieve).
+func (s *Server) model(w http.ResponseWriter, r *http.Request) {
+	if id := r.PathValue("id"); id != s.cfg.ModelID {
+		writeError(w, &apiError{status: http.StatusNotFound, kind: "invalid_request_error", param: "model", code: "model_not_found",
+			msg: fmt.Sprintf("model %q is not served here (this server has %q)", id, s.cfg.ModelID)})
+		return
+	}
+	writeJSON(w, http.StatusOK, s.card())
+}
+
+// card is the served model as the API lists it.
+func (s *Server) card() map[string]any {
+	return map[string]any{"id": s.cfg.ModelID, "object": "model", "created": 0, "owned_by": "cocos"}
 }
 
 func (s *Server) completions(w http.ResponseWriter, r *http.Request) {

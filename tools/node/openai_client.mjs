@@ -7,8 +7,9 @@
 //
 // plan.json is a list of groups; the calls of a group run concurrently,
 // the groups one after another. A call is {name, endpoint: "completions" |
-// "chat" | "models", params, abortAfter}: params go to create() as they
-// are; abortAfter > 0 closes a stream after that many chunks.
+// "chat" | "models" (list, then retrieve the first), params, abortAfter}:
+// params go to create() as they are; abortAfter > 0 closes a stream after
+// that many chunks.
 import { readFileSync } from "node:fs";
 import OpenAI from "openai";
 
@@ -64,6 +65,7 @@ async function run(call) {
     if (call.endpoint === "models") {
       const list = await client.models.list();
       out.models = list.data.map((m) => m.id);
+      out.retrieved = (await client.models.retrieve(out.models[0])).id;
       return out;
     }
     const api = call.endpoint === "chat" ? client.chat.completions : client.completions;
