@@ -2,6 +2,7 @@ package demo
 
 import (
 	"fmt"
+	"math"
 	"path/filepath"
 
 	"github.com/cocos-go/cocos/cocos/evaluate"
@@ -72,9 +73,9 @@ func results(names []string, evals map[string][]metrics.Trajectory) report.Secti
 		last := len(ts[0])
 		for _, t2 := range []int{2, last} {
 			r := metrics.Summarize(n, ts, 1, t2)
-			up, down := count(ts, 1, t2, false, true), count(ts, 1, t2, true, false)
-			t.Rows = append(t.Rows, []string{n, fmt.Sprintf("1→%d", t2), pct(r.Acc1), pct(r.Acc2),
-				fmt.Sprintf("%s (%d)", pct(r.IToC), up), fmt.Sprintf("%s (%d)", pct(r.CToI), down), pct(r.Delta)})
+			up, down := int(math.Round(r.IToC*float64(len(ts)))), int(math.Round(r.CToI*float64(len(ts)))) // problems
+			t.Rows = append(t.Rows, []string{n, fmt.Sprintf("1→%d", t2), metrics.Percent(r.Acc1), metrics.Percent(r.Acc2),
+				fmt.Sprintf("%s (%d)", metrics.Percent(r.IToC), up), fmt.Sprintf("%s (%d)", metrics.Percent(r.CToI), down), metrics.Percent(r.Delta)})
 			var links []string
 			if t2 == 2 {
 				links = []string{"", "", "", "", explore.Link(ExplorerFile, explore.Filter{Method: n, Kind: "eval", Transition: "i→c"}),
@@ -85,17 +86,6 @@ func results(names []string, evals map[string][]metrics.Trajectory) report.Secti
 	}
 	return report.Section{Heading: "Results on the suite's test split (%)", Table: t,
 		Text: "Greedy decoding; turn t sees the code of turn t−1 and the correction instruction. Acc@later turn is the accuracy at the row's later turn (2, or the last). In brackets the number of problems; on the 1→2 rows it links to them in " + ExplorerFile + "."}
-}
-
-// count is the number of trajectories correct (or not) at turns a and b.
-func count(ts []metrics.Trajectory, a, b int, okA, okB bool) int {
-	n := 0
-	for _, tr := range ts {
-		if tr[a-1].Correct() == okA && tr[b-1].Correct() == okB {
-			n++
-		}
-	}
-	return n
 }
 
 // diagnostics is the table of flags per method, each share linking to the
@@ -112,8 +102,6 @@ func diagnostics(names []string, evals map[string][]metrics.Trajectory) report.S
 	return report.Section{Heading: "Diagnostics (%)", Table: t,
 		Text: "Undefined: wrong turn-1 programs that define none of the functions the tests call. Stub: wrong turn-1 programs whose tested functions ignore their arguments or return one constant. Both are shares of the wrong turn-1 programs. t2 = t1: problems whose turn-2 program repeats turn 1, of all problems."}
 }
-
-func pct(x float64) string { return fmt.Sprintf("%.1f", 100*x) }
 
 // training plots each run's per-step progress.
 func training(dir string) report.Section {

@@ -215,14 +215,13 @@ func Trajectory(rs []trajectory.Row) metrics.Trajectory {
 	return tr
 }
 
-// FlaggedPerStep is, per step of an RL run's rows (its periodic
-// evaluations left out), the share of sampled trajectories whose turn 1 is
-// flagged (metrics.FlaggedTurn1): spoiling turn 1 shows on this curve
-// while the policy learns it.
-func FlaggedPerStep(rows []trajectory.Row) (steps []int64, shares []float64) {
+// PerStep groups an RL run's rows by step into trajectories, in step
+// order, keeping the trajectories whose rows keep accepts (its periodic
+// evaluations have Method "eval", its rollouts the run's method).
+func PerStep(rows []trajectory.Row, keep func(trajectory.Row) bool) (steps []int64, ts [][]metrics.Trajectory) {
 	byStep := map[int64][]metrics.Trajectory{}
 	for _, rs := range Group(rows) {
-		if rs[0].Method != "eval" {
+		if keep(rs[0]) {
 			byStep[rs[0].Step] = append(byStep[rs[0].Step], Trajectory(rs))
 		}
 	}
@@ -231,7 +230,19 @@ func FlaggedPerStep(rows []trajectory.Row) (steps []int64, shares []float64) {
 	}
 	slices.Sort(steps)
 	for _, s := range steps {
-		shares = append(shares, metrics.FlaggedTurn1(byStep[s]))
+		ts = append(ts, byStep[s])
+	}
+	return steps, ts
+}
+
+// FlaggedPerStep is, per step of an RL run's rows (its periodic
+// evaluations left out), the share of sampled trajectories whose turn 1 is
+// flagged (metrics.FlaggedTurn1): spoiling turn 1 shows on this curve
+// while the policy learns it.
+func FlaggedPerStep(rows []trajectory.Row) (steps []int64, shares []float64) {
+	steps, ts := PerStep(rows, func(r trajectory.Row) bool { return r.Method != "eval" })
+	for _, t := range ts {
+		shares = append(shares, metrics.FlaggedTurn1(t))
 	}
 	return steps, shares
 }

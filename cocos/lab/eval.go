@@ -51,10 +51,7 @@ func (l *Lab) Eval(ctx context.Context, name string, e Evaluation) ([]metrics.Tr
 	if rows, ok := l.cached(dir, e); ok {
 		ts := evaluate.Trajectories(rows)
 		if _, err := os.Stat(filepath.Join(dir, diagnosticsFile)); err != nil { // evaluated before diagnostics existed
-			err = atomicfile.WriteJSON(filepath.Join(dir, diagnosticsFile), metrics.Diagnose(name, ts))
-			if err != nil {
-				return nil, fmt.Errorf("lab: eval %s: %w", name, err)
-			}
+			return ts, saveDiagnostics(dir, name, ts)
 		}
 		return ts, nil
 	}
@@ -71,14 +68,18 @@ func (l *Lab) Eval(ctx context.Context, name string, e Evaluation) ([]metrics.Tr
 	if err := saveRows(dir, res.Rows, e); err != nil {
 		return nil, fmt.Errorf("lab: eval %s: %w", name, err)
 	}
-	if err := atomicfile.WriteJSON(filepath.Join(dir, diagnosticsFile), metrics.Diagnose(name, res.Trajectories)); err != nil {
-		return nil, fmt.Errorf("lab: eval %s: %w", name, err)
-	}
-	return res.Trajectories, nil
+	return res.Trajectories, saveDiagnostics(dir, name, res.Trajectories)
 }
 
 // diagnosticsFile holds an evaluation's metrics.Diagnostics beside its rows.
 const diagnosticsFile = "diagnostics.json"
+
+func saveDiagnostics(dir, name string, ts []metrics.Trajectory) error {
+	if err := atomicfile.WriteJSON(filepath.Join(dir, diagnosticsFile), metrics.Diagnose(name, ts)); err != nil {
+		return fmt.Errorf("lab: eval %s: %w", name, err)
+	}
+	return nil
+}
 
 // Diagnostics reads what the evaluation called name stored of its flags
 // (metrics.Diagnose: turn-1 programs that define none of the tested

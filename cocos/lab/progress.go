@@ -2,7 +2,6 @@ package lab
 
 import (
 	"context"
-	"slices"
 
 	"github.com/cocos-go/cocos/cocos/evaluate"
 	"github.com/cocos-go/cocos/cocos/metrics"
@@ -39,16 +38,10 @@ func (l *Lab) Accuracy(name string) ([]metrics.Checkpoint, error) {
 	if err != nil {
 		return nil, err
 	}
-	byStep := map[int][]trajectory.Row{}
-	for _, r := range rows {
-		if r.Method == "eval" {
-			byStep[int(r.Step)] = append(byStep[int(r.Step)], r)
-		}
+	steps, ts := evaluate.PerStep(rows, func(r trajectory.Row) bool { return r.Method == "eval" })
+	pts := make([]metrics.Checkpoint, len(steps))
+	for i, step := range steps {
+		pts[i] = metrics.Checkpoint{Step: int(step), Runs: ts[i]}
 	}
-	var pts []metrics.Checkpoint
-	for step, rs := range byStep {
-		pts = append(pts, metrics.Checkpoint{Step: step, Runs: evaluate.Trajectories(rs)})
-	}
-	slices.SortFunc(pts, func(a, b metrics.Checkpoint) int { return a.Step - b.Step })
 	return pts, nil
 }

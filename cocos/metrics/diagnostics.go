@@ -115,10 +115,11 @@ func DiagnosticsHeader() []string {
 
 // Cells are the row's values as a table shows them (shares in percent).
 func (d Diagnostics) Cells() []string {
-	return []string{d.Method, fmt.Sprintf("%d/%d", d.Wrong1, d.Problems), pct(d.Undefined), pct(d.Stub), pct(d.Unchanged)}
+	return []string{d.Method, fmt.Sprintf("%d/%d", d.Wrong1, d.Problems), Percent(d.Undefined), Percent(d.Stub), Percent(d.Unchanged)}
 }
 
-func pct(x float64) string { return fmt.Sprintf("%.1f", 100*x) }
+// Percent formats a fraction as tables print it: 0.125 → "12.5".
+func Percent(x float64) string { return fmt.Sprintf("%.1f", 100*x) }
 
 // DiagnosticsTable renders diagnostics for a terminal.
 func DiagnosticsTable(ds []Diagnostics) string {

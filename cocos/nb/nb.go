@@ -80,7 +80,7 @@ func Results(caption string, rows []metrics.Row) {
 	for i, r := range rows {
 		cells[i] = []string{r.Method}
 		for _, v := range []float64{r.Acc1, r.Acc2, r.IToC, r.CToI, r.Delta} {
-			cells[i] = append(cells[i], fmt.Sprintf("%.1f", 100*v))
+			cells[i] = append(cells[i], metrics.Percent(v))
 		}
 	}
 	Table(caption, metrics.TableHeader(rows), cells)

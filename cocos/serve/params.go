@@ -54,17 +54,13 @@ var roles = []string{"system", "developer", "user", "assistant"}
 
 // completionPrompts checks /v1/completions' prompt: text, one or a list.
 func completionPrompts(raw json.RawMessage) ([]string, *apiError) {
-	if len(raw) == 0 || string(raw) == "null" {
+	list, present, ok := stringOrList(raw)
+	switch {
+	case !present:
 		return nil, badParam("prompt", `"prompt" is required`)
-	}
-	var one string
-	var list []string
-	if err := json.Unmarshal(raw, &one); err == nil {
-		list = []string{one}
-	} else if err := json.Unmarshal(raw, &list); err != nil {
+	case !ok:
 		return nil, badParam("prompt", "prompt must be a string or a list of strings (token ids are not supported by this server)")
-	}
-	if len(list) == 0 {
+	case len(list) == 0:
 		return nil, badParam("prompt", "prompt must hold at least one string")
 	}
 	for i, p := range list {
@@ -75,6 +71,19 @@ func completionPrompts(raw json.RawMessage) ([]string, *apiError) {
 		}
 	}
 	return list, nil
+}
+
+// stringOrList decodes a field that is a string or a list of strings:
+// present is false for a missing or null field, ok false for another type.
+func stringOrList(raw json.RawMessage) (list []string, present, ok bool) {
+	if len(raw) == 0 || string(raw) == "null" {
+		return nil, false, true
+	}
+	var one string
+	if json.Unmarshal(raw, &one) == nil {
+		return []string{one}, true, true
+	}
+	return list, true, json.Unmarshal(raw, &list) == nil
 }
 
 // chatMessages checks messages and reads each content, a string or a list
@@ -178,14 +187,8 @@ func (s *Server) sampling(p Sampling, maxTokens *int, param string) (request, *a
 // stopStrings reads stop: a string or a list of at most 4 (empty ones
 // stop nothing and are dropped).
 func stopStrings(raw json.RawMessage) ([]string, *apiError) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return []string{}, nil
-	}
-	var one string
-	var list []string
-	if json.Unmarshal(raw, &one) == nil {
-		list = []string{one}
-	} else if json.Unmarshal(raw, &list) != nil {
+	list, _, ok := stringOrList(raw)
+	if !ok {
 		return nil, badParam("stop", "stop must be a string or a list of strings")
 	}
 	if len(list) > 4 {

@@ -210,67 +210,92 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, rq request, api 
 // reasons, the usage chunk when asked for, and [DONE]. A client that goes
 // away (or cannot be written to) cancels the job's rows.
 func (s *Server) stream(w http.ResponseWriter, r *http.Request, rq request, j *job, api endpoint, id string, created int64) {
-	ev := startEvents(w)
-	chunk := func(c any) Chunk[any] {
-		return Chunk[any]{ID: id, Object: api.chunkObject(), Created: created, Model: s.cfg.ModelID, Choices: []any{c}}
-	}
-	send := func(v any) bool {
-		if err := ev.send(v); err != nil {
-			j.cancelled.Store(true)
-			return false
-		}
-		return true
-	}
-	for i := range len(rq.prompts) * rq.n {
-		if first := api.first(i); first != nil && !send(chunk(first)) {
+	st := &streamer{ev: startEvents(w), rq: rq, j: j, api: api, choices: make([]choiceStream, len(rq.prompts)*rq.n),
+		head: Chunk[any]{ID: id, Object: api.chunkObject(), Created: created, Model: s.cfg.ModelID}}
+	for i := range st.choices {
+		if first := api.first(i); first != nil && !st.send(st.chunk(first)) {
 			return
 		}
-	}
-	choices := make([]choiceStream, len(rq.prompts)*rq.n)
-	forward := func(t tokenEvent) bool {
-		final := t.stop != ""
-		d := choices[t.row].delta(t.text, final, rq.stops)
-		if d == "" && !final {
-			return true
-		}
-		var reason *string
-		if final {
-			f := finishReason(t.stop)
-			reason = &f
-		}
-		return send(chunk(api.delta(t.row, d, reason)))
 	}
 	for {
 		select {
 		case t := <-j.tokens:
-			if !forward(t) {
+			if !st.forward(t) {
 				return
 			}
 		case res := <-j.reply:
-			for len(j.tokens) > 0 { // every event was sent before the reply
-				if !forward(<-j.tokens) {
-					return
-				}
-			}
-			if res.err != nil {
-				var e ErrorResponse
-				e.Error.Message, e.Error.Type = "generation failed: "+res.err.Error(), "server_error"
-				send(e)
-				return
-			}
-			if rq.includeUsage {
-				u := usage(rq, res.gens)
-				if !send(Chunk[any]{ID: id, Object: api.chunkObject(), Created: created, Model: s.cfg.ModelID, Choices: []any{}, Usage: &u}) {
-					return
-				}
-			}
-			send(doneEvent)
+			st.finish(res)
 			return
 		case <-r.Context().Done():
 			j.cancelled.Store(true)
 			return
 		}
 	}
+}
+
+// streamer is one streamed answer in progress.
+type streamer struct {
+	ev      *events
+	rq      request
+	j       *job
+	api     endpoint
+	head    Chunk[any] // id, object, created and model of every chunk
+	choices []choiceStream
+}
+
+// send writes an event; a failed write cancels the job.
+func (st *streamer) send(v any) bool {
+	if err := st.ev.send(v); err != nil {
+		st.j.cancelled.Store(true)
+		return false
+	}
+	return true
+}
+
+func (st *streamer) chunk(choice any) Chunk[any] {
+	c := st.head
+	c.Choices = []any{choice}
+	return c
+}
+
+// forward sends what a token event adds to its choice (nothing while the
+// text has not settled), and the finish reason with the last.
+func (st *streamer) forward(t tokenEvent) bool {
+	final := t.stop != ""
+	d := st.choices[t.row].delta(t.text, final, st.rq.stops)
+	if d == "" && !final {
+		return true
+	}
+	var reason *string
+	if final {
+		f := finishReason(t.stop)
+		reason = &f
+	}
+	return st.send(st.chunk(st.api.delta(t.row, d, reason)))
+}
+
+// finish sends the events left (all were queued before the reply), then
+// an error, or the usage chunk when asked for and [DONE].
+func (st *streamer) finish(res jobResult) {
+	for len(st.j.tokens) > 0 {
+		if !st.forward(<-st.j.tokens) {
+			return
+		}
+	}
+	if res.err != nil {
+		var e ErrorResponse
+		e.Error.Message, e.Error.Type = "generation failed: "+res.err.Error(), "server_error"
+		st.send(e)
+		return
+	}
+	if st.rq.includeUsage {
+		c, u := st.head, usage(st.rq, res.gens)
+		c.Choices, c.Usage = []any{}, &u
+		if !st.send(c) {
+			return
+		}
+	}
+	st.ev.done()
 }
 
 func (s *Server) id(prefix string) string { return fmt.Sprintf("%s-%d", prefix, s.ids.Add(1)) }

@@ -73,16 +73,20 @@ func startEvents(w http.ResponseWriter) *events {
 	return &events{w: w, f: f}
 }
 
-// send writes one `data:` event (a JSON value, or the final [DONE]).
+// send writes one `data:` event holding v as JSON.
 func (e *events) send(v any) error {
-	b, ok := v.([]byte)
-	if !ok {
-		var err error
-		if b, err = json.Marshal(v); err != nil {
-			return err
-		}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
 	}
-	if _, err := fmt.Fprintf(e.w, "data: %s\n\n", b); err != nil {
+	return e.write(b)
+}
+
+// done writes the stream's last event, `data: [DONE]`.
+func (e *events) done() error { return e.write([]byte("[DONE]")) }
+
+func (e *events) write(payload []byte) error {
+	if _, err := fmt.Fprintf(e.w, "data: %s\n\n", payload); err != nil {
 		return err
 	}
 	if e.f != nil {
@@ -90,5 +94,3 @@ func (e *events) send(v any) error {
 	}
 	return nil
 }
-
-var doneEvent = []byte("[DONE]")
