@@ -8,7 +8,6 @@ import (
 
 	"github.com/cocos-go/cocos/cocos/baselines"
 	"github.com/cocos-go/cocos/cocos/model"
-	"github.com/cocos-go/cocos/cocos/prompt"
 	"github.com/cocos-go/cocos/cocos/tokenizer"
 	"github.com/cocos-go/cocos/cocos/train"
 	"github.com/cocos-go/cocos/data"
@@ -81,9 +80,9 @@ func runTrainBaseline(ctx context.Context, name string, args []string) error {
 		return fmt.Errorf("train %s: %w", name, err)
 	}
 	defer d.judge.Close()
-	examples := baselines.TurnSFT(d.cands, prompt.Builder{}, c.run.Seed)
+	examples := baselines.TurnSFT(d.cands, c.prompts(), c.run.Seed)
 	if name == "self-corrector" {
-		examples = baselines.SelfCorrector(d.cands, prompt.Builder{}, c.run.Seed)
+		examples = baselines.SelfCorrector(d.cands, c.prompts(), c.run.Seed)
 	}
 	if len(examples) == 0 {
 		return fmt.Errorf("train %s: no training example: the model's %d samples per problem were all correct or all incorrect", name, *smp.samples)
@@ -100,7 +99,7 @@ func runTrainBaseline(ctx context.Context, name string, args []string) error {
 // candidates samples and judges once per run directory (candidates.json).
 func candidates(ctx context.Context, c *common, m *model.Model, tok model.Tokenizer, judge *sandbox.Executor,
 	ps []data.Problem, n int, gen model.GenerateConfig) ([]baselines.Candidates, error) {
-	return baselines.SampleOnce(ctx, filepath.Join(*c.out, "candidates.json"), m, tok, judge, prompt.Builder{}, ps, n, gen)
+	return baselines.SampleOnce(ctx, filepath.Join(*c.out, "candidates.json"), m, tok, judge, c.prompts(), ps, n, gen)
 }
 
 func runTrainReVISE(ctx context.Context, args []string) error {
@@ -129,7 +128,7 @@ func runTrainReVISE(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("train revise: reference: %w", err)
 	}
-	pairs := baselines.ReVISE(d.cands, prompt.Builder{})
+	pairs := baselines.ReVISE(d.cands, c.prompts())
 	if len(pairs) == 0 {
 		return fmt.Errorf("train revise: no preference pair: the model's %d samples per problem were all correct or all incorrect", *smp.samples)
 	}

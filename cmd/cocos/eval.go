@@ -12,6 +12,7 @@ import (
 	"github.com/cocos-go/cocos/cocos/openai"
 	"github.com/cocos-go/cocos/cocos/prompt"
 	"github.com/cocos-go/cocos/cocos/prompting"
+	"github.com/cocos-go/cocos/cocos/recipe"
 	"github.com/cocos-go/cocos/data"
 	"github.com/cocos-go/cocos/data/trajectory"
 	"github.com/cocos-go/cocos/sandbox"
@@ -43,10 +44,15 @@ func runEval(ctx context.Context, args []string) error {
 	fs.StringVar(&teacher.BaseURL, "teacher-url", "", "external: the teacher's OpenAI-compatible base URL, e.g. http://127.0.0.1:8080/v1 (default $OPENAI_BASE_URL)")
 	fs.StringVar(&teacher.Model, "teacher-model", "", "external: the teacher's model name (default $COCOS_TEACHER_MODEL)")
 	fs.StringVar(&teacher.APIKey, "teacher-key", "", "external: the teacher's API key (default $OPENAI_API_KEY; prefer the variable: flags show in process lists)")
+	recipeName := addRecipeFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := requireFlag("model", *modelDir); err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	rec, err := recipe.Parse(*recipeName)
+	if err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}
 	teacher.FromEnv()
@@ -77,7 +83,7 @@ func runEval(ctx context.Context, args []string) error {
 		*method = *modelDir
 	}
 	r := &evaluate.Runner{Model: m, Corrector: corr, Tokenizer: tok, Judge: judge, Batch: *batch, RunID: *method, ModelID: *modelDir, Method: *method,
-		Generate: genConfig(tok, model.GenerateConfig{MaxNewTokens: *maxNew})}
+		Prompts: rec.Prompts(prompt.Builder{}), Generate: rec.Generate(genConfig(tok, model.GenerateConfig{MaxNewTokens: *maxNew}))}
 	if *revise {
 		res, err := baselines.EvaluateReVISE(ctx, m, tok, judge, r.Prompts, ps, r.Generate, *method)
 		if err != nil {
@@ -99,7 +105,7 @@ func runEval(ctx context.Context, args []string) error {
 		if shots, err = mbppPromptSplit(problems); err != nil {
 			return fmt.Errorf("eval: %w", err)
 		}
-		r.Prompts.FewShot = prompt.FewShotPrefix(shots[:3])
+		r.Prompts.FewShot = r.Prompts.FewShotPrefix(shots[:3])
 	}
 	switch *refine {
 	case "":
@@ -139,6 +145,7 @@ func runEval(ctx context.Context, args []string) error {
 			return fmt.Errorf("eval: %w", err)
 		}
 	}
+	fmt.Printf("recipe: %s\n", rec)
 	fmt.Print(report(*method, runs, *turns))
 	return nil
 }
@@ -158,17 +165,20 @@ func writeRows(dir string, rows []trajectory.Row) error { return trajectory.Writ
 func report(method string, runs [][]metrics.Trajectory, turns int) string {
 	var b strings.Builder
 	ts := runs[0]
-	var rows []metrics.Row
-	for t := 2; t <= turns; t++ {
-		rows = append(rows, metrics.Summarize(fmt.Sprintf("%s t1→t%d", short(method), t), ts, 1, t))
-	}
+	rows := metrics.TurnRows(short(method), ts) // t1→t and t(t−1)→t (section 8.3)
 	if turns == 1 {
 		rows = append(rows, metrics.Summarize(short(method), ts, 1, 1))
 	}
-	b.WriteString(metrics.Table(rows))
+	b.WriteString(metrics.Table(rows) + metrics.TableNote + "\n")
 	if turns >= 2 {
 		up, down := metrics.UnitChanges(ts, 1, 2)
-		fmt.Fprintf(&b, "\nunit tests t1→t2: fail→pass %.1f%%, pass→fail %.1f%%\n", 100*up, 100*down)
+		better, worse := metrics.ProblemsBetterWorse(ts, 1, 2).Shares()
+		fmt.Fprintf(&b, "\nunit tests t1→t2: fail→pass %.1f%%, pass→fail %.1f%% of all tests; problems with more passing tests %.1f%%, fewer %.1f%% (Table 5's reading)\n",
+			100*up, 100*down, 100*better, 100*worse)
+		if turns > 2 {
+			better, worse = metrics.TurnsBetterWorse(ts, 1, turns).Shares()
+			fmt.Fprintf(&b, "consecutive turns t1→t%d: problems with more passing tests %.1f%%, fewer %.1f%% per turn pair\n", turns, 100*better, 100*worse)
+		}
 		ratios := metrics.EditRatios(ts, 1, 2)
 		fmt.Fprintf(&b, "edit ratio t1→t2 (1 = unchanged) over %d incorrect turn-2 samples (Figure 2), 10 bins from 0: %v\n", len(ratios), metrics.Histogram(ratios, 10))
 	}

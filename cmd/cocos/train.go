@@ -11,6 +11,7 @@ import (
 	"github.com/cocos-go/cocos/cocos/evaluate"
 	"github.com/cocos-go/cocos/cocos/model"
 	"github.com/cocos-go/cocos/cocos/prompt"
+	"github.com/cocos-go/cocos/cocos/recipe"
 	"github.com/cocos-go/cocos/cocos/rl"
 	"github.com/cocos-go/cocos/cocos/sft"
 	"github.com/cocos-go/cocos/cocos/tokenizer"
@@ -49,6 +50,8 @@ type common struct {
 	lora                model.LoRAConfig
 	loraTargets         *string
 	checkpoint          *bool
+	recipe              *string
+	rec                 recipe.Recipe // --recipe, parsed by open
 }
 
 func addCommon(fs *flag.FlagSet) *common {
@@ -65,6 +68,7 @@ func addCommon(fs *flag.FlagSet) *common {
 		checkpoint: fs.Bool("checkpoint", false, "per-layer gradient checkpointing: recompute each layer's activations in the backward pass"),
 		loraTargets: fs.String("lora-targets", strings.Join(model.LoRATargets, ","),
 			"with --lora-rank: the linear modules adapted, comma-separated"),
+		recipe: addRecipeFlag(fs),
 	}
 	fs.IntVar(&c.lora.Rank, "lora-rank", 0, "train LoRA adapters of this rank instead of every weight (0: full fine-tuning, the paper's); the reference is the base without them")
 	fs.Float64Var(&c.lora.Alpha, "lora-alpha", 0, "LoRA alpha; the update is scaled by alpha/rank (0: 2 x rank)")
@@ -75,12 +79,29 @@ func addCommon(fs *flag.FlagSet) *common {
 	return c
 }
 
+// addRecipeFlag binds --recipe.
+func addRecipeFlag(fs *flag.FlagSet) *string {
+	var names []string
+	for _, d := range recipe.Departures() {
+		names = append(names, d.Name)
+	}
+	return fs.String("recipe", "paper", "paper (the paper's text) or released (the authors' code, github.com/jeonghun3572/CoCoS); "+
+		"paper+NAME… flips single departures to the released code's: "+strings.Join(names, ", "))
+}
+
+// prompts is the recipe's prompt format.
+func (c *common) prompts() prompt.Builder { return c.rec.Prompts(prompt.Builder{}) }
+
 // open checks the flags, loads the model and fills the run config.
 func (c *common) open(ctx context.Context) (*model.Model, *tokenizer.Tokenizer, error) {
 	for name, v := range map[string]string{"model": *c.model, "out": *c.out} {
 		if err := requireFlag(name, v); err != nil {
 			return nil, nil, err
 		}
+	}
+	var err error
+	if c.rec, err = recipe.Parse(*c.recipe); err != nil {
+		return nil, nil, err
 	}
 	backend, err := model.NewBackend(*c.backend)
 	if err != nil {
@@ -129,7 +150,8 @@ func (c *common) eval(judge *sandbox.Executor, tok *tokenizer.Tokenizer) *train.
 		return nil
 	}
 	ps := data.SuiteProblems(data.Suite(data.SuiteConfig{}), "test")
-	return &train.Eval{Runner: evaluate.Runner{Judge: judge, Generate: genConfig(tok, model.GenerateConfig{MaxNewTokens: *c.evalTokens})},
+	gen := c.rec.Generate(genConfig(tok, model.GenerateConfig{MaxNewTokens: *c.evalTokens}))
+	return &train.Eval{Runner: evaluate.Runner{Judge: judge, Prompts: c.prompts(), Generate: gen},
 		Problems: ps[:min(*c.evalN, len(ps))], Every: *c.evalEvery}
 }
 
@@ -160,8 +182,9 @@ func runTrainSFT(ctx context.Context, args []string) error {
 	if *limit > 0 && *limit < len(pairs) {
 		pairs = pairs[:*limit]
 	}
-	cfg.Run, cfg.Eval = c.run, c.eval(judge, tok)
-	job := &train.SFT{Model: m, Tokenizer: tok, Examples: sft.BoostExamples(pairs, prompt.Builder{}, c.run.Seed), Config: *cfg}
+	cfg.Run, cfg.Eval, cfg.WithoutEOS = c.run, c.eval(judge, tok), c.rec.BoostWithoutEOS
+	examples := sft.BoostExamples(pairs, c.prompts(), c.run.Seed)
+	job := &train.SFT{Model: m, Tokenizer: tok, Examples: examples, Config: *cfg}
 	sum, err := job.Run(ctx)
 	if err != nil {
 		return fmt.Errorf("train sft: %w", err)
@@ -202,14 +225,14 @@ func runTrainRL(ctx context.Context, name string, args []string) error {
 	problems := addProblemFlags(fs, "train")
 	ref := fs.String("ref", "", "frozen reference (the boost model) for the KL term (default: --model)")
 	var rc rl.RLOOConfig
-	mode := fs.String("mode", "trajectory", "cocos: trajectory (the paper: both turns trained) or turn2 (the released code)")
+	mode := fs.String("mode", "", "cocos: trajectory (both turns trained, the paper) or turn2 (the released code); default: the recipe's")
 	fs.IntVar(&rc.K, "k", 2, "RLOO samples per prompt")
 	fs.Float64Var(&rc.Beta, "beta", 0.01, "KL coefficient")
 	fs.Float64Var(&rc.Gamma, "gamma", 0.5, "discount of the accumulated reward")
 	fs.BoolVar(&rc.NoGamma, "no-gamma", false, "γ = 0 (only the last improvement counts)")
 	fs.Float64Var(&rc.Temperature, "temperature", 0.9, "rollout sampling temperature")
-	fs.Float64Var(&rc.Clip, "clip", 0, "PPO clip range (0: plain REINFORCE; the released code: 0.2)")
-	fs.IntVar(&rc.Epochs, "epochs", 1, "optimisation epochs per batch (the released code: 4)")
+	fs.Float64Var(&rc.Clip, "clip", 0, "PPO clip range (0: the recipe's: plain RLOO for the paper, 0.2 released)")
+	fs.IntVar(&rc.Epochs, "epochs", 1, "optimisation epochs per batch (1, as the released script sets)")
 	fs.Float64Var(&rc.LR, "lr", 1e-5, "peak Adam learning rate (cosine decay)")
 	fs.IntVar(&rc.Steps, "steps", 1500, "RL steps")
 	fs.IntVar(&rc.Batch, "batch", 64, "prompts per step (k samples each)")
@@ -227,16 +250,18 @@ func runTrainRL(ctx context.Context, name string, args []string) error {
 	if err != nil {
 		return err
 	}
-	if rc.Mode, err = rl.ParseMode(*mode); err != nil {
-		return err
-	}
-	rc, kind, err := train.MethodConfig(method, rc)
-	if err != nil {
-		return err
-	}
 	policy, tok, err := c.open(ctx)
 	if err != nil {
 		return fmt.Errorf("train %s: %w", name, err)
+	}
+	rc, kind, err := train.MethodConfig(method, rc, c.rec)
+	if err != nil {
+		return err
+	}
+	if *mode != "" && method == train.CoCoS {
+		if rc.Mode, err = rl.ParseMode(*mode); err != nil {
+			return err
+		}
 	}
 	refDir := *ref
 	if refDir == "" {
@@ -256,7 +281,7 @@ func runTrainRL(ctx context.Context, name string, args []string) error {
 	}
 	defer judge.Close()
 	job := &train.RL{Policy: policy, Reference: reference, Tokenizer: tok, Judge: judge, Problems: ps, Model: *c.model,
-		Config: train.RLConfig{Method: method, RLOO: rc, Reward: kind, MaxNewTokens: *maxNew, Warmup: *warmup,
+		Config: train.RLConfig{Method: method, Recipe: c.rec, RLOO: rc, Reward: kind, MaxNewTokens: *maxNew, Warmup: *warmup,
 			Run: c.run, Eval: c.eval(judge, tok)}}
 	sum, err := job.Run(ctx)
 	if err != nil {

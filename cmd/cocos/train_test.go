@@ -50,6 +50,9 @@ func TestTrainCommands(t *testing.T) {
 		{"score-1", []string{"score", "--stage", "1"}, "score-1"},
 		{"score-2", []string{"score", "--stage", "2"}, "score-2"},
 		{"turn-rl", []string{"turn-rl"}, "turn-rl"},
+		{"cocos-released", []string{"cocos", "--recipe", "released"}, "cocos"},
+		{"score-1-released", []string{"score", "--stage", "1", "--recipe", "released"}, "score-1"},
+		{"cocos-budget", []string{"cocos", "--recipe", "paper+budget+top-k"}, "cocos"},
 	} {
 		args := append(append([]string{"train"}, c.args...), append(rl, "--out", c.out)...)
 		cocos(t, bin, dir, args...)
@@ -61,6 +64,18 @@ func TestTrainCommands(t *testing.T) {
 	}
 	if rows, err := trajectory.ReadRows(filepath.Join(dir, "eval")); err != nil || len(rows) != 2*2 {
 		t.Errorf("eval rows: %d, %v", len(rows), err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "cocos-released", "recipe.json")); err != nil ||
+		!strings.Contains(string(b), `"recipe": "released"`) || !strings.Contains(string(b), `"rl_mode": "turn2"`) {
+		t.Errorf("cocos-released/recipe.json: %s %v", b, err)
+	}
+	out = cocos(t, bin, dir, "eval", "--model", "cocos-released/best", "--recipe", "released", "--limit", "2", "--turns", "3",
+		"--max-new-tokens", "8")
+	if !strings.Contains(out, "recipe: released") || !strings.Contains(out, "Δi→c") {
+		t.Errorf("eval --recipe released printed:\n%s", out)
+	}
+	if _, err := exec.Command(bin, "eval", "--model", "tiny", "--recipe", "released+nope").Output(); err == nil {
+		t.Error("an unknown departure was accepted")
 	}
 }
 

@@ -55,7 +55,7 @@ func (r *Runner) next(ctx context.Context, ps []data.Problem, prompts, codes []s
 	}
 	out := make([]string, len(prompts))
 	for i := range prompts {
-		out[i] = r.Prompts.Next(prompts[i], codes[i])
+		out[i] = r.Prompts.Next(ps[i], prompts[i], codes[i])
 	}
 	return out, nil
 }
@@ -115,7 +115,7 @@ func (r *Runner) runBatch(ctx context.Context, ps []data.Problem, turns int) ([]
 		jobs := make([]sandbox.Job, len(ps))
 		codes := make([]string, len(ps))
 		for i, g := range gens {
-			codes[i] = prompt.Extract(g.Text)
+			codes[i] = r.Prompts.Extract(g.Text)
 			jobs[i] = sandbox.Job{Program: codes[i], Setup: ps[i].SetupCode, Tests: ps[i].Tests}
 		}
 		results, err := r.Judge.RunBatch(ctx, jobs)

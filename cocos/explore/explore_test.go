@@ -32,7 +32,7 @@ func rows(p data.Problem, step int64, sample int32, codes []string, outcomes [][
 		out = append(out, trajectory.Row{ProblemID: p.ID, Step: step, Sample: sample, Turn: int32(k + 1), Prompt: pr, Code: c,
 			Outcomes: outcomes[k], Passed: int32(passed), Total: int32(len(outcomes[k])), Reward: float64(passed) / 3, Return: 0.5,
 			Advantage: 0.25, Method: "cocos"})
-		pr = b.Next(pr, c)
+		pr = b.Next(p, pr, c)
 	}
 	return out
 }

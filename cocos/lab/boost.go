@@ -21,9 +21,19 @@ import (
 // 1-turn and 2-turn examples; at paper scale SFT of Base on KodCode's.
 // With Scale.BoostAttempts the 2-turn examples' first turns are the
 // model's own failed attempts (the turn1Run, then sampling).
+//
+// The boost model lives in the root lab's directory, shared by every
+// recipe: "boost", or "boost-no-eos" for a recipe whose boost learns no
+// EOS (the released code's).
 func (l *Lab) Boost(ctx context.Context) (string, error) {
-	out := l.Path("boost", "model")
-	if done(l.Path("boost")) {
+	withoutEOS := l.Scale.Recipe.BoostWithoutEOS
+	l = l.rootLab()
+	name := "boost"
+	if withoutEOS {
+		name = "boost-no-eos"
+	}
+	out := l.Path(name, "model")
+	if done(l.Path(name)) {
 		return out, nil
 	}
 	base, err := l.base()
@@ -41,8 +51,12 @@ func (l *Lab) Boost(ctx context.Context) (string, error) {
 		}
 		cfg.Steps -= cfg.Steps / 2
 	}
+	// The boost data keep the paper's prompt format under every recipe:
+	// the released code does not hold how its KodCode data were made
+	// two-turn, and the suite's tests carry no whitespace to strip.
 	examples := sft.BoostExamplesUpTo(pairs, prompt.Builder{}, l.Scale.BoostTurns, l.Scale.Seed)
-	return out, l.sft(ctx, "boost", base, examples, cfg)
+	cfg.WithoutEOS = withoutEOS
+	return out, l.sft(ctx, name, base, examples, cfg)
 }
 
 // base is the model the boost starts from: Scale.Base, or at embedded

@@ -12,7 +12,6 @@ import (
 	"github.com/cocos-go/cocos/cocos/baselines"
 	"github.com/cocos-go/cocos/cocos/evaluate"
 	"github.com/cocos-go/cocos/cocos/metrics"
-	"github.com/cocos-go/cocos/cocos/prompt"
 	"github.com/cocos-go/cocos/cocos/prompting"
 	"github.com/cocos-go/cocos/data"
 	"github.com/cocos-go/cocos/data/trajectory"
@@ -103,13 +102,14 @@ func (l *Lab) evaluate(ctx context.Context, name string, e Evaluation, ps []data
 		return evaluate.Result{}, err
 	}
 	r := &evaluate.Runner{Model: m, Tokenizer: tok, Judge: l.Judge, Batch: 32, RunID: name, ModelID: e.Model, Method: name,
-		Prompts: prompt.Builder{Instruction: e.Instruction}, Generate: l.generate(tok)}
+		Prompts: l.prompts(), Generate: l.generate(tok)}
+	r.Prompts.Instruction = e.Instruction
 	if e.FewShot {
 		shots, err := l.shots()
 		if err != nil {
 			return evaluate.Result{}, err
 		}
-		r.Prompts.FewShot = prompt.FewShotPrefix(shots[:3])
+		r.Prompts.FewShot = r.Prompts.FewShotPrefix(shots[:3])
 	}
 	if e.ReVISE {
 		return baselines.EvaluateReVISE(ctx, m, tok, l.Judge, r.Prompts, ps, r.Generate, name)

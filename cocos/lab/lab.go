@@ -11,6 +11,7 @@ import (
 	"github.com/gomlx/compute"
 
 	"github.com/cocos-go/cocos/cocos/model"
+	"github.com/cocos-go/cocos/cocos/recipe"
 	"github.com/cocos-go/cocos/cocos/tokenizer"
 	"github.com/cocos-go/cocos/cocos/train"
 	"github.com/cocos-go/cocos/data"
@@ -32,6 +33,9 @@ type Lab struct {
 	// Log receives progress lines and bars; default os.Stderr.
 	Log   io.Writer
 	tasks []data.Task
+	// root is the lab whose directory holds what every recipe shares (the
+	// initial model and the boost models); nil: this one.
+	root *Lab
 }
 
 // Open opens a lab in $COCOS_RUNS/NAME, else runs/NAME (see OpenDir).
@@ -44,9 +48,11 @@ func Open(s Scale) (*Lab, error) {
 }
 
 // OpenDir loads the scale's problems and starts the backend and the
-// sandbox, for runs under dir.
+// sandbox, for runs under dir (under dir/recipe/NAME when Scale.Recipe is
+// not the paper's: see WithRecipe).
 func OpenDir(s Scale, dir string) (*Lab, error) {
 	l := &Lab{Scale: s, Dir: dir, Extra: map[string][]data.Problem{}, Log: os.Stderr}
+	l.Scale.Recipe = recipe.Paper()
 	if err := l.loadProblems(); err != nil {
 		return nil, fmt.Errorf("lab: %w", err)
 	}
@@ -57,11 +63,37 @@ func OpenDir(s Scale, dir string) (*Lab, error) {
 	if l.Judge, err = sandbox.New(sandbox.Config{}); err != nil {
 		return nil, err
 	}
+	if s.Recipe.String() != "paper" {
+		return l.WithRecipe(s.Recipe), nil
+	}
 	return l, nil
 }
 
 // Close stops the sandbox.
 func (l *Lab) Close() error { return l.Judge.Close() }
+
+// WithRecipe is the lab at the same scale whose runs follow r, sharing
+// this lab's problems, backend and sandbox (close only one of them). Its
+// runs and evaluations live in DIR/recipe/NAME, the paper's in DIR; the
+// initial model and the boost models stay in DIR, one boost per EOS choice
+// (Recipe.BoostWithoutEOS), shared by every recipe.
+func (l *Lab) WithRecipe(r recipe.Recipe) *Lab {
+	c := *l
+	c.root = l.rootLab()
+	c.Scale.Recipe, c.Dir = r, c.root.Dir
+	if r.String() != "paper" {
+		c.Dir = filepath.Join(c.root.Dir, "recipe", r.String())
+	}
+	return &c
+}
+
+// rootLab is the lab holding the shared runs.
+func (l *Lab) rootLab() *Lab {
+	if l.root != nil {
+		return l.root
+	}
+	return l
+}
 
 func (l *Lab) loadProblems() error {
 	s := l.Scale

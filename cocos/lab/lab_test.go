@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 
+	"github.com/cocos-go/cocos/cocos/recipe"
 	"github.com/cocos-go/cocos/cocos/train"
 	"github.com/cocos-go/cocos/data"
 	"github.com/cocos-go/cocos/internal/tinytest"
@@ -158,5 +160,51 @@ func TestReduced(t *testing.T) {
 	s := FromEnv(Embedded())
 	if s.Name != "embedded-reduced" || s.SFT.Steps >= Embedded().SFT.Steps || s.RL.Steps >= Embedded().RL.Steps {
 		t.Errorf("reduced scale %s: %d SFT, %d RL steps", s.Name, s.SFT.Steps, s.RL.Steps)
+	}
+}
+
+// TestRecipeLabs: a lab's recipe puts its runs in recipe/NAME beside the
+// paper's while the boost models stay shared, one per EOS choice: the
+// released recipe trains "boost-no-eos" and its CoCoS run records the
+// recipe; a recipe that keeps EOS reuses the paper's boost.
+func TestRecipeLabs(t *testing.T) {
+	root := t.TempDir()
+	s := tiny()
+	s.Recipe = recipe.Released()
+	l, err := OpenDir(s, root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	l.Log = nil
+	ctx := context.Background()
+	boost, err := l.Boost(ctx)
+	if err != nil || boost != filepath.Join(root, "boost-no-eos", "model") {
+		t.Fatalf("released boost %q, %v", boost, err)
+	}
+	best, err := l.RL(ctx, "cocos", train.CoCoS, "", nil)
+	if err != nil || best != filepath.Join(root, "recipe", "released", "cocos", "best") {
+		t.Fatalf("released run %q, %v", best, err)
+	}
+	b, err := os.ReadFile(filepath.Join(root, "recipe", "released", "cocos", "recipe.json"))
+	if err != nil || !strings.Contains(string(b), `"rl_mode": "turn2"`) {
+		t.Errorf("recipe.json: %s %v", b, err)
+	}
+	budget, err := recipe.Parse("paper+budget")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lb := l.WithRecipe(budget)
+	if lb.Dir != filepath.Join(root, "recipe", "paper+budget") || lb.Scale.Recipe.String() != "paper+budget" {
+		t.Errorf("paper+budget lab in %s", lb.Dir)
+	}
+	if got, err := lb.Boost(ctx); err != nil || got != filepath.Join(root, "boost", "model") {
+		t.Errorf("paper+budget boost %q, %v", got, err)
+	}
+	if _, err := lb.Eval(ctx, "boost", Evaluation{Model: boost, Turns: 2}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(filepath.Join(lb.Dir, "eval", "boost", "done.json")); err != nil {
+		t.Errorf("the recipe's evaluation is not in its directory: %v", err)
 	}
 }

@@ -44,11 +44,11 @@ func (l *Lab) RL(ctx context.Context, name, method, from string, edit func(*trai
 	}
 	base := l.Scale.RL
 	base.Mode = rl.Trajectory
-	rc, kind, err := train.MethodConfig(method, base)
+	rc, kind, err := train.MethodConfig(method, base, l.Scale.Recipe)
 	if err != nil {
 		return "", err
 	}
-	cfg := train.RLConfig{Method: method, RLOO: rc, Reward: kind, MaxNewTokens: l.Scale.MaxNewTokens, Run: l.run(name)}
+	cfg := train.RLConfig{Method: method, Recipe: l.Scale.Recipe, RLOO: rc, Reward: kind, MaxNewTokens: l.Scale.MaxNewTokens, Run: l.run(name)}
 	if edit != nil {
 		edit(&cfg)
 	}
@@ -84,9 +84,9 @@ func (l *Lab) Baseline(ctx context.Context, method string) (string, error) {
 	b, seed := l.Scale.Baselines, l.Scale.Seed
 	switch method {
 	case "turn-sft", "self-corrector":
-		ex := baselines.TurnSFT(cands, prompt.Builder{}, seed)
+		ex := baselines.TurnSFT(cands, l.prompts(), seed)
 		if method == "self-corrector" {
-			ex = baselines.SelfCorrector(cands, prompt.Builder{}, seed)
+			ex = baselines.SelfCorrector(cands, l.prompts(), seed)
 		}
 		if len(ex) == 0 {
 			return "", fmt.Errorf("lab: %s: no example: every sample was correct, or none", method)
@@ -95,7 +95,7 @@ func (l *Lab) Baseline(ctx context.Context, method string) (string, error) {
 		cfg.Run = l.run(method)
 		_, err = (&train.SFT{Model: m, Tokenizer: tok, Examples: ex, Config: cfg}).Run(ctx)
 	case "revise":
-		pairs := baselines.ReVISE(cands, prompt.Builder{})
+		pairs := baselines.ReVISE(cands, l.prompts())
 		if len(pairs) == 0 {
 			return "", fmt.Errorf("lab: revise: no preference pair: every sample was correct, or none")
 		}
@@ -125,11 +125,14 @@ func (l *Lab) candidates(ctx context.Context, m *model.Model, tok *tokenizer.Tok
 	gen := l.generate(tok)
 	gen.Temperature, gen.Seed = 0.9, l.Scale.Seed
 	l.logf("sampling (once) %d programs for each of %d train problems", l.Scale.Baselines.Samples, len(ps))
-	return baselines.SampleOnce(ctx, l.Path("samples.json"), m, tok, l.Judge, prompt.Builder{}, ps, l.Scale.Baselines.Samples, gen)
+	return baselines.SampleOnce(ctx, l.Path("samples.json"), m, tok, l.Judge, l.prompts(), ps, l.Scale.Baselines.Samples, gen)
 }
 
 // generate is the scale's decoding: greedy, MaxNewTokens, the tokenizer's
-// stop and padding tokens.
+// stop and padding tokens, the recipe's decoding of responses.
 func (l *Lab) generate(tok *tokenizer.Tokenizer) model.GenerateConfig {
-	return train.WithSpecialTokens(tok, model.GenerateConfig{MaxNewTokens: l.Scale.MaxNewTokens})
+	return l.Scale.Recipe.Generate(train.WithSpecialTokens(tok, model.GenerateConfig{MaxNewTokens: l.Scale.MaxNewTokens}))
 }
+
+// prompts is the recipe's prompt format.
+func (l *Lab) prompts() prompt.Builder { return l.Scale.Recipe.Prompts(prompt.Builder{}) }

@@ -13,6 +13,7 @@ import (
 	"github.com/gomlx/compute/dtypes"
 
 	"github.com/cocos-go/cocos/cocos/model"
+	"github.com/cocos-go/cocos/cocos/recipe"
 	"github.com/cocos-go/cocos/cocos/rl"
 	"github.com/cocos-go/cocos/cocos/train"
 	"github.com/cocos-go/cocos/data"
@@ -79,6 +80,11 @@ type Scale struct {
 	// SETSSamples is SETS's programs per problem (section 4: 20).
 	SETSSamples int
 	Seed        uint64
+	// Recipe is the paper's text (the zero value) or the authors' released
+	// code, or the paper with some of the released departures
+	// (recipe.Parse): the RL runs, their prompts and the evaluations follow
+	// it; runs of a recipe other than the paper's live in runs/NAME/recipe/R.
+	Recipe recipe.Recipe
 }
 
 // PaperLoRA is Paper with LoRA adapters of rank r on every projection

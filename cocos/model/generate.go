@@ -3,6 +3,7 @@ package model
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -23,6 +24,14 @@ type GenerateConfig struct {
 	// TopP keeps the smallest set of tokens whose probability reaches it.
 	// Default 1 (no truncation).
 	TopP float64
+	// TopK, when > 0, samples among the K highest logits only (ties with
+	// the K-th kept, as Hugging Face's top-k does), renormalised; the
+	// released CoCoS code samples with Hugging Face's default of 50. Applied
+	// before TopP.
+	TopK int
+	// SkipSpecial decodes Text without special tokens, as Hugging Face's
+	// skip_special_tokens=True (the released code decodes responses so).
+	SkipSpecial bool
 	// Seed makes sampling reproducible; row r draws from its own stream.
 	Seed uint64
 	// Streams, if set, gives each row its sampler's (seed, stream) instead
@@ -89,7 +98,7 @@ func (g *Generation) finish(tok Tokenizer, id int, cfg GenerateConfig, full bool
 		// Byte-level tokens can stop inside a character: keep the text valid
 		// UTF-8 (as HF decodes with errors="replace"), so prompts built from
 		// it encode and decode byte for byte.
-		g.Text = strings.ToValidUTF8(tok.Decode(g.NewIDs, false), "\uFFFD")
+		g.Text = strings.ToValidUTF8(tok.Decode(g.NewIDs, cfg.SkipSpecial), "\uFFFD")
 	}
 	for _, s := range cfg.StopStrings {
 		if i := strings.Index(g.Text, s); s != "" && i >= 0 {
@@ -110,8 +119,9 @@ func (g *Generation) finish(tok Tokenizer, id int, cfg GenerateConfig, full bool
 }
 
 // sample picks a token from logits: argmax at temperature 0, else from the
-// temperature-scaled distribution truncated to top-p. It returns the
-// token's log-prob under the distribution it was drawn from. Only top-p
+// temperature-scaled distribution truncated to top-k, then top-p. It
+// returns the token's log-prob under the distribution it was drawn from
+// (the truncated one, renormalised). Only top-p
 // below 1 sorts the vocabulary: a sort per row and token was a sixth of a
 // benchmark run's CPU time (docs/BENCHMARKS.md).
 func sample(logits []float32, cfg GenerateConfig, r *rand.Rand) (int, float32) {
@@ -126,10 +136,16 @@ func sample(logits []float32, cfg GenerateConfig, r *rand.Rand) (int, float32) {
 		}
 	}
 	probs := make([]float64, len(logits))
+	floor := math.Inf(-1)
+	if cfg.TopK > 0 && cfg.Temperature > 0 {
+		floor = float64(kthLargest(logits, cfg.TopK))
+	}
 	var z float64
 	for i, l := range logits {
-		probs[i] = math.Exp(float64(l)/t - maxv)
-		z += probs[i]
+		if float64(l) >= floor {
+			probs[i] = math.Exp(float64(l)/t - maxv)
+			z += probs[i]
+		}
 	}
 	if cfg.Temperature <= 0 {
 		return best, float32(math.Log(probs[best] / z))
@@ -170,4 +186,41 @@ func nucleus(probs []float64, z, topP float64) ([]int, float64) {
 		keep++
 	}
 	return order[:keep], mass
+}
+
+// kthLargest is the k-th largest of xs (the smallest when k ≥ len(xs)),
+// from a min-heap of the k largest: one pass, O(len·log k).
+func kthLargest(xs []float32, k int) float32 {
+	if k >= len(xs) {
+		return slices.Min(xs)
+	}
+	h := make([]float32, 0, k)
+	for _, x := range xs {
+		if len(h) < k {
+			h = append(h, x)
+			for i := len(h) - 1; i > 0 && h[(i-1)/2] > h[i]; i = (i - 1) / 2 {
+				h[i], h[(i-1)/2] = h[(i-1)/2], h[i]
+			}
+			continue
+		}
+		if x <= h[0] {
+			continue
+		}
+		h[0] = x
+		for i := 0; ; {
+			c := 2*i + 1
+			if c >= k {
+				break
+			}
+			if c+1 < k && h[c+1] < h[c] {
+				c++
+			}
+			if h[i] <= h[c] {
+				break
+			}
+			h[i], h[c] = h[c], h[i]
+			i = c
+		}
+	}
+	return h[0]
 }

@@ -3,6 +3,7 @@ package model
 import (
 	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -123,4 +124,58 @@ func logSoftmaxAt(logits []float32, id int32, tau float64) float64 {
 		z += math.Exp(float64(l)/tau - maxv)
 	}
 	return float64(logits[id])/tau - maxv - math.Log(z)
+}
+
+// TestTopK: top-50 sampling (the released code's Hugging Face default)
+// draws only among the 50 highest logits — ties with the 50th included —
+// and reports each token's log-prob under that set renormalised at the
+// temperature, the released code's "old" log-probs.
+func TestTopK(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	logits := make([]float32, 2000)
+	for i := range logits {
+		logits[i] = float32(r.NormFloat64() * 3)
+	}
+	logits[7], logits[8] = 100, 100 // ties at the top change nothing
+	sorted := slices.Clone(logits)
+	slices.Sort(sorted)
+	slices.Reverse(sorted)
+	for _, k := range []int{1, 50, 2000, 5000} {
+		floor := sorted[min(k, len(sorted))-1]
+		if got := kthLargest(logits, k); got != floor {
+			t.Fatalf("k=%d: kthLargest %g, want %g", k, got, floor)
+		}
+	}
+	const tau = 0.9
+	floor := sorted[49]
+	var z float64
+	for _, l := range logits {
+		if l >= floor {
+			z += math.Exp(float64(l-sorted[0]) / tau)
+		}
+	}
+	cfg := GenerateConfig{Temperature: tau, TopK: 50, TopP: 1}
+	seen := map[int]bool{}
+	for range 3000 {
+		id, lp := sample(logits, cfg, r)
+		if logits[id] < floor {
+			t.Fatalf("drew token %d (logit %g) outside the top 50 (floor %g)", id, logits[id], floor)
+		}
+		want := float64(logits[id]-sorted[0])/tau - math.Log(z)
+		if math.Abs(float64(lp)-want) > 1e-4 {
+			t.Fatalf("token %d: log-prob %g, want the renormalised %g", id, lp, want)
+		}
+		seen[id] = true
+	}
+	if len(seen) < 2 {
+		t.Errorf("top-50 drew %d distinct tokens", len(seen))
+	}
+	tied := make([]float32, 100) // every logit equal: all are kept
+	cfg.TopK = 3
+	for range 200 {
+		id, lp := sample(tied, cfg, r)
+		if math.Abs(float64(lp)+math.Log(100)) > 1e-6 {
+			t.Fatalf("tied logits: token %d log-prob %g, want log(1/100)", id, lp)
+		}
+	}
 }

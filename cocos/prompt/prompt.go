@@ -33,14 +33,61 @@ func Paraphrases() []string {
 	}
 }
 
-// Builder makes turn prompts. The zero value is the paper's zero-shot
-// format with Instruction.
+// Builder makes turn prompts and reads code out of responses. The zero
+// value is the paper's zero-shot format with Instruction; the other fields
+// are where the authors' released code departs from the paper's text
+// (recipe.Released sets them all).
 type Builder struct {
 	// Instruction replaces the correction instruction when set.
 	Instruction string
 	// FewShot, when set, is a prefix of worked examples (see FewShotPrefix);
 	// later turns then end in [BEGIN] instead of [CORRECT], as in section 4.
 	FewShot string
+	// History is what a turn t ≥ 2 shows of the turns before it.
+	History History
+	// FewShotOnce shows FewShot at turn 1 only (the released code); with
+	// History Full the block is part of every later prompt's history too
+	// unless this is set, which drops it there.
+	FewShotOnce bool
+	// StripTests strips the joined unit tests of surrounding whitespace,
+	// in the task and in FewShotPrefix's examples (the released code).
+	StripTests bool
+	// Extraction is the rule that reads the program out of a response.
+	Extraction Extraction
+}
+
+// History is what a later turn's prompt shows of the dialogue so far.
+type History int
+
+const (
+	// Full appends each turn to the whole dialogue before it (the paper).
+	Full History = iota
+	// Last rebuilds every turn t ≥ 2 from the task and turn t−1's code
+	// only (the released code; at T = 2 without few-shot both read the same).
+	Last
+)
+
+func (h History) String() string { return [...]string{"full", "last"}[h] }
+
+// Extraction is a rule for the program in a model response.
+type Extraction int
+
+const (
+	// PaperExtraction is Extract: up to the first [DONE], fences and
+	// markers removed line by line, surrounding newlines trimmed.
+	PaperExtraction Extraction = iota
+	// ReleasedExtraction is ExtractReleased, the authors' code_process.
+	ReleasedExtraction
+)
+
+func (e Extraction) String() string { return [...]string{"paper", "released"}[e] }
+
+// Extract reads the program out of a response by the builder's rule.
+func (b Builder) Extract(response string) string {
+	if b.Extraction == ReleasedExtraction {
+		return ExtractReleased(response)
+	}
+	return Extract(response)
 }
 
 func (b Builder) instruction() string {
@@ -52,7 +99,7 @@ func (b Builder) instruction() string {
 
 // First is the turn-1 prompt of a problem.
 func (b Builder) First(p data.Problem) string {
-	return b.FewShot + taskPrompt(p)
+	return b.FewShot + b.taskPrompt(p)
 }
 
 // taskIntro opens a task statement; testsIntro and testsEnd enclose its
@@ -64,8 +111,12 @@ const (
 )
 
 // taskPrompt is the MBPP-style task statement, ending in [BEGIN].
-func taskPrompt(p data.Problem) string {
-	return taskIntro + p.Text + testsIntro + strings.Join(p.Tests, "\n") + testsEnd
+func (b Builder) taskPrompt(p data.Problem) string {
+	tests := strings.Join(p.Tests, "\n")
+	if b.StripTests {
+		tests = strings.TrimSpace(tests) // Python's str.strip(): ASCII whitespace
+	}
+	return taskIntro + p.Text + testsIntro + tests + testsEnd
 }
 
 // Tests returns the unit tests a turn prompt shows for its task (after
@@ -104,58 +155,44 @@ func Task(prompt string) string {
 // how RL finds the turn-1 tokens inside it.
 func Answer(code string) string { return code + "\n" + Done }
 
-// Next is the prompt of the turn after one that was given prev (its full
-// prompt) and produced code (the extracted program): prev, the code, then
-// \n[DONE], the instruction, and [CORRECT]\n ([BEGIN]\n with a few-shot
-// prefix).
-func (b Builder) Next(prev, code string) string {
+// Next is the prompt of problem p's turn after one that was given prev
+// (its full prompt) and produced code (the extracted program): the history
+// (prev under Full; p's task alone under Last), the code, then \n[DONE],
+// the instruction, and [CORRECT]\n ([BEGIN]\n with a few-shot prefix).
+func (b Builder) Next(p data.Problem, prev, code string) string {
 	end := Correct + "\n"
 	if b.FewShot != "" {
 		end = Begin + "\n"
 	}
-	return prev + Answer(code) + b.instruction() + end
+	history := prev
+	switch {
+	case b.History == Last:
+		history = b.taskPrompt(p)
+		if !b.FewShotOnce {
+			history = b.FewShot + history
+		}
+	case b.FewShotOnce:
+		history = strings.TrimPrefix(prev, b.FewShot)
+	}
+	return history + Answer(code) + b.instruction() + end
 }
 
 // FewShotPrefix is the block of worked examples section 4 uses: each
 // problem (MBPP's prompt split, task ids 1-3) as a turn-1 prompt followed
 // by its code and \n[DONE]\n\n.
-func FewShotPrefix(examples []data.Problem) string {
+func FewShotPrefix(examples []data.Problem) string { return Builder{}.FewShotPrefix(examples) }
+
+// FewShotPrefix is the few-shot block in the builder's task format (the
+// released code strips each example's tests and the block's start).
+func (b Builder) FewShotPrefix(examples []data.Problem) string {
 	var s strings.Builder
 	for _, p := range examples {
-		s.WriteString(taskPrompt(p) + Answer(p.Code) + "\n\n")
+		s.WriteString(b.taskPrompt(p) + Answer(p.Code) + "\n\n")
+	}
+	if b.StripTests {
+		return strings.TrimLeft(s.String(), pyWhitespace)
 	}
 	return s.String()
-}
-
-// Extract returns the program in a model response: the text up to the
-// first [DONE] (from after a [CORRECT] or [BEGIN] the model repeated before
-// its code, if any), else the whole response; markdown fences and the three
-// markers are stripped.
-func Extract(response string) string {
-	s := response
-	if i := strings.Index(s, Done); i >= 0 {
-		s = s[:i]
-	}
-	for _, m := range []string{Correct, Begin} {
-		// Code after a marker the model repeated; a trailing marker
-		// (nothing after it) is just stripped below.
-		if i := strings.LastIndex(s, m); i >= 0 && strings.TrimSpace(s[i+len(m):]) != "" {
-			s = s[i+len(m):]
-			break
-		}
-	}
-	var lines []string
-	for _, l := range strings.Split(s, "\n") {
-		if strings.HasPrefix(strings.TrimSpace(l), "```") {
-			continue
-		}
-		lines = append(lines, l)
-	}
-	s = strings.Join(lines, "\n")
-	for _, m := range []string{Begin, Done, Correct} {
-		s = strings.ReplaceAll(s, m, "")
-	}
-	return strings.Trim(s, "\n")
 }
 
 // Corpus is the text a from-scratch tokenizer for the suite learns from:

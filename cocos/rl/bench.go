@@ -54,7 +54,7 @@ func Bench(policy, ref *model.Model, shape BenchShape, w io.Writer) (BenchResult
 			prompts[p*shape.K+k] = base
 		}
 	}
-	traj := make([]Rollout, rows)
+	traj := make([]Sequence, rows)
 	start := time.Now()
 	for turn := range shape.Turns {
 		t0 := time.Now()
@@ -80,15 +80,16 @@ func Bench(policy, ref *model.Model, shape BenchShape, w io.Writer) (BenchResult
 	res.Rollout = time.Since(start)
 	width := shape.PromptLen + shape.Turns*shape.NewTokens + (shape.Turns-1)*shape.FeedbackLen
 	res.KVCacheBytes = policy.CacheBytes(rows, width)
+	rollouts := make([]Rollout, rows)
 	for i := range traj {
-		traj[i].Reward = float64(r.IntN(2))
+		rollouts[i] = Rollout{Seqs: []Sequence{traj[i]}, Reward: float64(r.IntN(2))}
 		res.Tokens += len(traj[i].IDs)
 	}
 	rloo, err := NewRLOO(policy, ref, RLOOConfig{K: shape.K, Batch: shape.Prompts, MicroBatch: shape.MicroBatch})
 	if err != nil {
 		return res, err
 	}
-	st, err := rloo.Step(traj)
+	st, err := rloo.Step(rollouts)
 	if err != nil {
 		return res, fmt.Errorf("rl: bench update: %w", err)
 	}

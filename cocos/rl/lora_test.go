@@ -16,12 +16,12 @@ func randomRollouts(n, k, length, vocab int, seed uint64) []Rollout {
 	r := rand.New(rand.NewPCG(seed, 1))
 	var out []Rollout
 	for i := range n * k {
-		ro := Rollout{Reward: float64(i % 2)}
+		var sq Sequence
 		for j := range length {
-			ro.IDs = append(ro.IDs, int32(r.IntN(vocab)))
-			ro.Action = append(ro.Action, int32(min(1, j/(length/2))))
+			sq.IDs = append(sq.IDs, int32(r.IntN(vocab)))
+			sq.Action = append(sq.Action, int32(min(1, j/(length/2))))
 		}
-		out = append(out, ro)
+		out = append(out, Rollout{Seqs: []Sequence{sq}, Reward: float64(i % 2)})
 	}
 	return out
 }
@@ -47,7 +47,8 @@ func TestLoRAStepKeepsBase(t *testing.T) {
 	if after, _ := policy.Base().Weights(); !reflect.DeepEqual(before, after) {
 		t.Fatal("LoRA RLOO steps changed the base weights")
 	}
-	ids, mask, action := pad(rollouts)
+	seqs, _ := flatten(rollouts)
+	ids, mask, action := pad(seqs)
 	ref, err := policy.Base().LogProbsAt(ids, mask, action, 0.9)
 	if err != nil {
 		t.Fatal(err)
@@ -80,7 +81,8 @@ func TestRLOORealVocabulary(t *testing.T) {
 	if math.IsNaN(st.Loss) || math.IsInf(st.GradNorm, 0) || st.GradNorm == 0 {
 		t.Fatalf("step: loss %g, gradient norm %g", st.Loss, st.GradNorm)
 	}
-	ids, mask, action := pad(rollouts)
+	seqs, _ := flatten(rollouts)
+	ids, mask, action := pad(seqs)
 	got, err := policy.LogProbsAt(ids, mask, action, 0.9)
 	if err != nil {
 		t.Fatal(err)

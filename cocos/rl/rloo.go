@@ -21,20 +21,43 @@ const (
 	// released code). The γ·r_1 term then cancels in the leave-one-out
 	// baseline.
 	Turn2
+	// FirstShared: each sample draws its own turn 1, but every turn 2
+	// follows the first sample's; only turn 2 is trained, and a turn-1 KL
+	// (Turn1KL) reads each sample's own turn 1 (the released SCoRe stage I).
+	FirstShared
 )
 
-func (m Mode) String() string { return [...]string{"trajectory", "turn2"}[m] }
+var modeNames = [...]string{"trajectory", "turn2", "first-shared"}
+
+func (m Mode) String() string { return modeNames[m] }
 
 // ParseMode reads a Mode's name.
 func ParseMode(s string) (Mode, error) {
-	switch s {
-	case "trajectory":
-		return Trajectory, nil
-	case "turn2":
-		return Turn2, nil
+	for m, n := range modeNames {
+		if n == s {
+			return Mode(m), nil
+		}
 	}
-	return 0, fmt.Errorf("rl: unknown mode %q (trajectory, turn2)", s)
+	return 0, fmt.Errorf("rl: unknown mode %q (trajectory, turn2, first-shared)", s)
 }
+
+// OldLogProbs is where a step reads the policy's log-probs of its sampled
+// tokens for the PPO ratio's denominator and the KL to the reference.
+type OldLogProbs int
+
+const (
+	// PolicyLogProbs recomputes them under the policy's full softmax at the
+	// sampling temperature: the distribution the paper's sampler draws
+	// from, so the ratio starts at 1.
+	PolicyLogProbs OldLogProbs = iota
+	// SampledLogProbs takes those of the sampling distribution itself
+	// (the released code: temperature, then top-k renormalised), while the
+	// new policy's and the reference's come from the full softmax: the
+	// ratio is ≤ 1 and the KL estimate biased upwards.
+	SampledLogProbs
+)
+
+func (o OldLogProbs) String() string { return [...]string{"policy", "sampled"}[o] }
 
 // Objective is how a trajectory's turn rewards r_1 … r_T make its reward R.
 type Objective int
@@ -59,8 +82,19 @@ type RLOOConfig struct {
 	Gamma       float64 // discount of the accumulated reward; default 0.5 (set NoGamma for 0)
 	NoGamma     bool    // use γ = 0
 	Temperature float64 // rollout sampling temperature; default 0.9
-	Clip        float64 // PPO clip range; 0 is plain REINFORCE (the released code: 0.2)
-	Epochs      int     // optimisation epochs per batch; default 1 (the released code: 4)
+	// TopK samples rollouts among the K highest logits; 0 (the paper): all.
+	// The released code leaves Hugging Face's default of 50.
+	TopK int
+	// OldLogProbs is the source of the ratio's old log-probs and the KL's
+	// policy log-probs; default PolicyLogProbs.
+	OldLogProbs OldLogProbs
+	// Budget generates every turn to its full token budget, stopping at
+	// neither [DONE] nor EOS, and trains (loss and KL) each turn's tokens up
+	// to the first padding token (EOS where pad = EOS), as the released code
+	// does; false (the paper): a turn ends at [DONE] or EOS.
+	Budget      bool
+	Clip        float64 // PPO clip range on the sequence ratio; 0 is plain REINFORCE (the released code: 0.2)
+	Epochs      int     // optimisation epochs per batch; default 1 (the released code too)
 	LR          float64 // Adam learning rate; default 1e-5
 	Steps       int     // default 1500
 	Batch       int     // prompts per step; default 128 / K
@@ -138,25 +172,28 @@ func Advantages(scores []float64, k int) ([]float64, error) {
 	return out, nil
 }
 
-// PolicyLoss is the RLOO objective to minimise for a batch of N sequences:
+// PolicyLoss is the RLOO objective to minimise for a batch of N rollouts
+// held in R ≥ N token rows:
 //
-//	−(1/N) Σ_i A_i · Σ_t action[i,t] · logπ(token_t)
+//	−(1/N) Σ_i A_i · Σ_{rows r of i} Σ_t action[r,t] · logπ(token_t)
 //
-// with tokenLogProbs and action of [N, T] and advantages of [N]. With
-// clip > 0 it is PPO's clipped form on the sequence ratio
-// exp(Σ action·(logπ − logπ_old)), as the released code trains for several
-// epochs on one batch of rollouts.
-func PolicyLoss(tokenLogProbs, action, advantages, oldSeqLogProbs *Node, clip float64) *Node {
+// with tokenLogProbs and action of [R, T], owner of [R] (the rollout each
+// row belongs to: a trajectory whose sampled turn 1 is not what its turn-2
+// context re-encodes is two rows) and advantages of [N]. With clip > 0 it
+// is PPO's clipped form on each rollout's sequence ratio
+// exp(Σ action·(logπ − logπ_old)), as the released code trains.
+func PolicyLoss(tokenLogProbs, action, owner, advantages, oldSeqLogProbs *Node, clip float64) *Node {
 	g := tokenLogProbs.Graph()
 	act := ConvertDType(action, dtypes.Float32)
-	seq := ReduceSum(Mul(tokenLogProbs, act), -1) // [N]
-	n := float64(tokenLogProbs.Shape().Dimensions[0])
+	rows := ReduceSum(Mul(tokenLogProbs, act), -1) // [R]
+	n := advantages.Shape().Dimensions[0]
+	seq := ReduceSum(Mul(OneHot(owner, n, dtypes.Float32), ExpandAxes(rows, -1)), 0) // [N]
 	if clip <= 0 {
-		return MulScalar(ReduceAllSum(Mul(advantages, seq)), -1/n)
+		return MulScalar(ReduceAllSum(Mul(advantages, seq)), -1/float64(n))
 	}
 	ratio := Exp(Sub(seq, oldSeqLogProbs))
 	// Min/Max rather than Clip: GoMLX v0.26 had no gradient for Clamp.
 	clipped := Min(Max(ratio, Scalar(g, dtypes.Float32, 1-clip)), Scalar(g, dtypes.Float32, 1+clip))
 	obj := Min(Mul(ratio, advantages), Mul(clipped, advantages))
-	return MulScalar(ReduceAllSum(obj), -1/n)
+	return MulScalar(ReduceAllSum(obj), -1/float64(n))
 }

@@ -74,7 +74,8 @@ func TestModeGradients(t *testing.T) {
 	for _, mode := range []Mode{Turn2, Trajectory} {
 		for _, clip := range []float64{0, 0.2} {
 			e := MustNewExec(backend, func(lp, act, a, old *Node) *Node {
-				return Gradient(PolicyLoss(lp, act, a, old, clip), lp)[0]
+				owner := Const(lp.Graph(), []int32{0, 1})
+				return Gradient(PolicyLoss(lp, act, owner, a, old, clip), lp)[0]
 			})
 			// The first PPO epoch: the behaviour policy is the current one, so
 			// the ratio is 1 (action log-prob sums of the rows above).
@@ -97,6 +98,35 @@ func TestModeGradients(t *testing.T) {
 					}
 				}
 			}
+		}
+	}
+}
+
+// TestSplitRows: a trajectory held in two rows (its turn 1 and its turn 2)
+// has the loss of the same tokens in one row, with and without the clip
+// (whose ratio is the trajectory's, not each row's); padding rows of no
+// action change nothing.
+func TestSplitRows(t *testing.T) {
+	backend, err := model.NewBackend("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	merged := [][]float32{{-1, -0.5, -0.25, -2}, {-2, -1, -0.5, -3}}
+	mergedAct := [][]float32{{0, 1, 1, 1}, {0, 1, 1, 1}}
+	split := [][]float32{{-1, -0.5, -0.25, 0}, {-7, -2, 0, 0}, {-2, -1, -0.5, -3}, {0, 0, 0, 0}}
+	splitAct := [][]float32{{0, 1, 1, 0}, {0, 1, 0, 0}, {0, 1, 1, 1}, {0, 0, 0, 0}}
+	adv := []float32{0.5, -0.5}
+	old := []float32{-2.5, -4.25} // ratio e^-0.25 and e^-0.25: inside and outside the clip by sign
+	for _, clip := range []float64{0, 0.2} {
+		loss := func(lp, act [][]float32, owner []int32) float32 {
+			e := MustNewExec(backend, func(lp, act, owner, a, o *Node) *Node {
+				return PolicyLoss(lp, act, owner, a, o, clip)
+			})
+			return e.MustExec(lp, act, owner, adv, old)[0].Value().(float32)
+		}
+		one, two := loss(merged, mergedAct, []int32{0, 1}), loss(split, splitAct, []int32{0, 0, 1, 0})
+		if math.Abs(float64(one-two)) > 1e-6 {
+			t.Errorf("clip %g: split rows' loss %g, one row's %g", clip, two, one)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package rl
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/cocos-go/cocos/cocos/model"
 	"github.com/cocos-go/cocos/cocos/prompt"
@@ -22,9 +23,17 @@ type Sampler struct {
 	MaxNewTokens int
 	StopTokens   []int
 	PadToken     int
+	// BudgetPad is the id whose first sampled occurrence ends a turn's
+	// action under a fixed budget: the tokenizer's pad (EOS for Qwen,
+	// DeepSeek and the suite's tokenizers); -1 for none (Llama's pad is
+	// never generated: every sampled token counts).
+	BudgetPad int
 	// FixedTurn1, when set, gives each problem's turn-1 response by ID:
 	// Turn-RL trains turn 2 on a fixed, pre-sampled turn 1 (use Turn2 mode).
 	FixedTurn1 map[string]string
+	// SkipSpecial decodes responses without special tokens (the released
+	// recipe, whose fixed budget samples past EOS).
+	SkipSpecial bool
 }
 
 // Sample is one trajectory with its turns' results.
@@ -32,24 +41,28 @@ type Sample struct {
 	Problem     data.Problem
 	Prompts     [2]string
 	Responses   [2]string
+	IDs         [2][]int // the ids sampled at each turn (none for a fixed turn 1)
 	Codes       [2]string
 	Results     [2]sandbox.Result
 	TurnRewards [2]float64
 	Rollout     Rollout
+	// Split reports a trajectory trained as two sequences: its turn-2
+	// context does not begin with the ids sampled at turn 1.
+	Split bool
 }
 
 // Sample draws cfg.K trajectories per problem (turn 1, then turn 2 after
 // the correction instruction), judges both turns and builds each
-// trajectory as one token sequence: turn-1 prompt, turn-1 code, the
-// correction block, the turn-2 response. In Trajectory mode the action is
-// the turn-1 code and the turn-2 response; in Turn2 mode turn 1 is drawn
-// once per problem and shared, and only the turn-2 response is the action.
+// trajectory's token sequences (see Rollout). In Trajectory mode the
+// action is the turn-1 and turn-2 ids the model sampled; in Turn2 mode
+// turn 1 is drawn once per problem and shared, and only the turn-2 ids are
+// the action; in FirstShared mode each sample draws its own turn 1 (whose
+// tokens only Turn1KL reads) and every turn 2 follows the first one's.
 func (s *Sampler) Sample(ctx context.Context, problems []data.Problem, cfg RLOOConfig, seed uint64) ([]Sample, error) {
 	cfg = cfg.Fill()
-	gen := model.GenerateConfig{MaxNewTokens: s.MaxNewTokens, Temperature: cfg.Temperature, Seed: seed,
-		StopTokens: s.StopTokens, PadToken: s.PadToken}
+	gen := s.generateConfig(cfg, seed)
 	firsts := 1
-	if cfg.Mode == Trajectory {
+	if cfg.Mode != Turn2 {
 		firsts = cfg.K
 	}
 	// Turn 1: firsts samples per problem.
@@ -76,16 +89,20 @@ func (s *Sampler) Sample(ctx context.Context, problems []data.Problem, cfg RLOOC
 	for i, p := range problems {
 		for k := range cfg.K {
 			j := i*firsts + k%firsts
-			code := prompt.Extract(g1[j].Text)
-			smp := Sample{Problem: p, Prompts: [2]string{p1[j], s.Prompts.Next(p1[j], code)},
-				Responses: [2]string{g1[j].Text}, Codes: [2]string{code}, Results: [2]sandbox.Result{r1[j]}}
+			ctxOf := j // the turn 1 that turn 2 follows
+			if cfg.Mode == FirstShared {
+				ctxOf = i * firsts
+			}
+			code := s.Prompts.Extract(g1[ctxOf].Text)
+			smp := Sample{Problem: p, Prompts: [2]string{p1[j], s.Prompts.Next(p, p1[ctxOf], code)},
+				Responses: [2]string{g1[j].Text}, IDs: [2][]int{g1[j].NewIDs}, Codes: [2]string{s.Prompts.Extract(g1[j].Text)}, Results: [2]sandbox.Result{r1[j]}}
 			smp.TurnRewards[0] = reward.Turn(r1[j], s.Reward)
 			samples = append(samples, smp)
 			p2 = append(p2, smp.Prompts[1])
 		}
 	}
 	gen.Seed = seed + 1
-	if firsts != cfg.K || s.FixedTurn1 != nil {
+	if cfg.Mode != Trajectory || s.FixedTurn1 != nil {
 		d = s.Policy.NewDialogue(s.Tokenizer) // turn 2's rows are not turn 1's
 	}
 	g2, err := d.Generate(p2, gen)
@@ -98,16 +115,25 @@ func (s *Sampler) Sample(ctx context.Context, problems []data.Problem, cfg RLOOC
 	}
 	for i := range samples {
 		smp := &samples[i]
-		smp.Responses[1], smp.Codes[1], smp.Results[1] = g2[i].Text, prompt.Extract(g2[i].Text), r2[i]
+		smp.Responses[1], smp.Codes[1], smp.Results[1] = g2[i].Text, s.Prompts.Extract(g2[i].Text), r2[i]
+		smp.IDs[1] = g2[i].NewIDs
 		smp.TurnRewards[1] = reward.Turn(r2[i], s.Reward)
-		ro, err := s.sequence(smp, g2[i].NewIDs, cfg.Mode)
-		if err != nil {
-			return nil, err
-		}
-		ro.Reward = cfg.trajectoryReward(smp.TurnRewards[:])
-		smp.Rollout = ro
+		first := g1[(i/cfg.K)*firsts+(i%cfg.K)%firsts]
+		smp.Rollout.Seqs, smp.Split = s.sequences(first, g2[i], cfg)
+		smp.Rollout.Reward = cfg.trajectoryReward(smp.TurnRewards[:])
 	}
 	return samples, nil
+}
+
+// generateConfig is the rollouts' sampling: the temperature and top-k, and
+// the stops — [DONE] and EOS, or none under a fixed budget.
+func (s *Sampler) generateConfig(cfg RLOOConfig, seed uint64) model.GenerateConfig {
+	gen := model.GenerateConfig{MaxNewTokens: s.MaxNewTokens, Temperature: cfg.Temperature, TopK: cfg.TopK, Seed: seed,
+		StopTokens: s.StopTokens, PadToken: s.PadToken, SkipSpecial: s.SkipSpecial}
+	if cfg.Budget {
+		gen.StopStrings, gen.StopTokens = []string{}, nil
+	}
+	return gen
 }
 
 // turn1 samples the first turns, or takes them from FixedTurn1.
@@ -153,7 +179,7 @@ func (s *Sampler) judge(ctx context.Context, problems []data.Problem, per int, g
 	jobs := make([]sandbox.Job, len(gens))
 	for i, g := range gens {
 		p := problems[i/per]
-		jobs[i] = sandbox.Job{Program: prompt.Extract(g.Text), Setup: p.SetupCode, Tests: p.Tests}
+		jobs[i] = sandbox.Job{Program: s.Prompts.Extract(g.Text), Setup: p.SetupCode, Tests: p.Tests}
 	}
 	res, err := s.Judge.RunBatch(ctx, jobs)
 	if err != nil {
@@ -162,53 +188,52 @@ func (s *Sampler) judge(ctx context.Context, problems []data.Problem, per int, g
 	return res, nil
 }
 
-// sequence builds the trajectory's tokens and action mask: the turn-2
-// prompt (which holds the turn-1 prompt and code) and the turn-2 response.
-// The turn-1 tokens are those of the turn-2 prompt that overlap the bytes
-// the model wrote at turn 1 — the code and the "\n[DONE]" after it — found
-// by decoding token by token, so they are conditioned on exactly the turn-1
-// prompt before them. Encoding the turn-1 prompt and code alone can differ
-// at the seams (an empty code's newlines merge with [DONE]'s, a closing
-// quote with the newline after it), and a token that straddles the code's
-// edge still carries code, so straddling tokens belong to the turn. In
-// Trajectory mode they are action too.
-func (s *Sampler) sequence(smp *Sample, turn2 []int, mode Mode) (Rollout, error) {
-	ids, err := s.Tokenizer.Encode(smp.Prompts[1])
-	if err != nil {
-		return Rollout{}, err
+// sequences builds a trajectory's rows from its turns' generations. The
+// turn-2 row is the prompt as the model read it and the ids it sampled.
+// Turn 1 is trained (Trajectory mode) or charged a KL (Turn1KL) on the ids
+// the model sampled there: inside the turn-2 row when that row begins with
+// turn 1's prompt and ids, else in a row of its own (split reports it) —
+// text around the code, fences, or a BPE split other than the re-encoded
+// one make the turn-2 context differ from what was sampled. Under a fixed
+// budget a turn's ids count up to its first padding token.
+func (s *Sampler) sequences(g1, g2 model.Generation, cfg RLOOConfig) (seqs []Sequence, split bool) {
+	two := s.row(g2.PromptIDs, g2.NewIDs, g2.LogProbs, cfg.Budget)
+	if cfg.Mode == Turn2 || len(g1.PromptIDs) == 0 { // no turn 1 of its own (or a fixed, pre-sampled one)
+		return []Sequence{two}, false
 	}
-	ro := Rollout{Turn1: make([]int32, len(ids)+len(turn2))}
-	start := len(smp.Prompts[0])
-	end := start + len(prompt.Answer(smp.Codes[0]))
-	pos := 0
-	for j, id := range ids {
-		n := tokenLen(s.Tokenizer, id)
-		inTurn := int32(0)
-		if n > 0 && pos < end && pos+n > start {
-			inTurn = 1
-		}
-		ro.Turn1[j] = inTurn
-		action := int32(0)
-		if mode == Trajectory {
-			action = inTurn
-		}
-		ro.IDs, ro.Action = append(ro.IDs, int32(id)), append(ro.Action, action)
-		pos += n
+	one := s.row(g1.PromptIDs, g1.NewIDs, g1.LogProbs, cfg.Budget)
+	one.Turn1 = one.Action
+	if cfg.Mode != Trajectory {
+		one.Action = make([]int32, len(one.IDs))
 	}
-	if pos != len(smp.Prompts[1]) {
-		return Rollout{}, fmt.Errorf("rl: the tokenizer does not decode the turn-2 prompt byte for byte (%d of %d bytes)", pos, len(smp.Prompts[1]))
+	if n := len(one.IDs); n <= len(g2.PromptIDs) && slices.Equal(one.IDs, two.IDs[:n]) {
+		copy(two.Action, one.Action)
+		two.Turn1 = append(one.Turn1, make([]int32, len(two.IDs)-n)...)
+		copy(two.Sampled, one.Sampled)
+		return []Sequence{two}, false
 	}
-	for _, id := range turn2 {
-		ro.IDs, ro.Action = append(ro.IDs, int32(id)), append(ro.Action, 1)
-	}
-	return ro, nil
+	return []Sequence{one, two}, cfg.Mode == Trajectory // FirstShared's other turn 1s are KL rows by design
 }
 
-// tokenLen is the number of bytes a token stands for: raw bytes where the
-// tokenizer gives them (tokenizer.Tokenizer does), else its decoded text.
-func tokenLen(tok model.Tokenizer, id int) int {
-	if bt, ok := tok.(interface{ TokenBytes(id int) []byte }); ok {
-		return len(bt.TokenBytes(id))
+// row is a prompt and its sampled ids as one sequence, the ids the action
+// and their sampling log-probs kept; under a budget the ids from the first
+// padding token on are not action.
+func (s *Sampler) row(prompt, ids []int, lps []float32, budget bool) Sequence {
+	n := len(prompt) + len(ids)
+	sq := Sequence{IDs: make([]int32, 0, n), Action: make([]int32, n), Sampled: make([]float32, n)}
+	for _, id := range prompt {
+		sq.IDs = append(sq.IDs, int32(id))
 	}
-	return len(tok.Decode([]int{id}, false))
+	live := true
+	for j, id := range ids {
+		live = live && !(budget && id == s.BudgetPad)
+		sq.IDs = append(sq.IDs, int32(id))
+		if live {
+			sq.Action[len(prompt)+j] = 1
+		}
+		if j < len(lps) {
+			sq.Sampled[len(prompt)+j] = lps[j]
+		}
+	}
+	return sq
 }

@@ -2,6 +2,7 @@ package rl
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	. "github.com/gomlx/gomlx/core/graph" //nolint:revive
@@ -11,13 +12,25 @@ import (
 	"github.com/cocos-go/cocos/cocos/model"
 )
 
-// Rollout is one sampled sequence: its tokens (prompt and every turn),
-// which of them are the action (see Mode), and its reward R.
+// Rollout is one sampled trajectory: the token sequences it is trained
+// on and its reward R. A trajectory is one sequence when its turn-2
+// context begins with the turn-1 prompt and the ids the model sampled
+// there, else two (turn 1's, turn 2's), so that every trained token is one
+// the policy produced, in the context it produced it in.
 type Rollout struct {
+	Seqs   []Sequence
+	Reward float64
+}
+
+// Sequence is one row of a rollout: tokens from a prompt on.
+type Sequence struct {
 	IDs    []int32
 	Action []int32 // 1 on action tokens
 	Turn1  []int32 // 1 on turn-1 tokens (for SCoRe's turn-1 KL); may be nil
-	Reward float64
+	// Sampled is, where not nil, each token's log-prob under the
+	// distribution it was sampled from (0 on prompt tokens): the
+	// SampledLogProbs source.
+	Sampled []float32
 }
 
 // StepStats reports one RLOO step.
@@ -49,7 +62,7 @@ func NewRLOO(policy, ref *model.Model, cfg RLOOConfig) (*RLOO, error) {
 	// divides the logits by it too).
 	loss := func(s *gm.Scope, mc model.Config, in []*Node) *Node {
 		lp, action := model.WeightedLogProbs(s, mc, in, temperature)
-		return PolicyLoss(lp, action, in[model.NLLArgs], in[model.NLLArgs+1], clip)
+		return PolicyLoss(lp, action, in[model.NLLArgs], in[model.NLLArgs+1], in[model.NLLArgs+2], clip)
 	}
 	tr, err := model.NewTrainer(policy, optimizer.Adam().LearningRate(cfg.LR).Done(), loss)
 	if err != nil {
@@ -71,8 +84,9 @@ func (r *RLOO) SetLearningRate(lr float64) error { return r.trainer.SetLearningR
 func (r *RLOO) Step(rollouts []Rollout) (StepStats, error) {
 	var st StepStats
 	start := time.Now()
-	ids, mask, action := pad(rollouts)
-	want := klTokens(rollouts, action)
+	seqs, owner := flatten(rollouts)
+	ids, mask, action := pad(seqs)
+	want := klTokens(seqs, action)
 	pol, err := r.policy.LogProbsAt(ids, mask, want, r.cfg.Temperature)
 	if err != nil {
 		return st, err
@@ -82,36 +96,39 @@ func (r *RLOO) Step(rollouts []Rollout) (StepStats, error) {
 		return st, err
 	}
 	st.LogProbTime = time.Since(start)
-	scores := make([]float64, len(rollouts))
-	old := make([]float32, len(rollouts))
-	st.KL, st.LogProbs = make([]float64, len(rollouts)), make([]float64, len(rollouts))
-	for i, ro := range rollouts {
-		var seq, kl, kl1 float64
-		for j := 1; j < len(ids[i]); j++ { // token j's log-prob sits at j-1
-			d := float64(pol[i][j-1] - ref[i][j-1])
-			if action[i][j] == 1 {
-				seq += float64(pol[i][j-1])
-				kl += d
+	n := len(rollouts)
+	scores, old := make([]float64, n), make([]float32, n)
+	st.KL, st.LogProbs = make([]float64, n), make([]float64, n)
+	kl1 := make([]float64, n)
+	for s, sq := range seqs {
+		i := owner[s]
+		for j := 1; j < len(sq.IDs); j++ { // token j's log-prob sits at j-1
+			lp := pol[s][j-1]
+			if r.cfg.OldLogProbs == SampledLogProbs && sq.Sampled != nil {
+				lp = sq.Sampled[j]
 			}
-			if j < len(ro.Turn1) && ro.Turn1[j] == 1 {
-				kl1 += d
+			d := float64(lp - ref[s][j-1])
+			if sq.Action[j] == 1 {
+				st.LogProbs[i] += float64(lp)
+				st.KL[i] += d
+			}
+			if j < len(sq.Turn1) && sq.Turn1[j] == 1 {
+				kl1[i] += d
 			}
 		}
-		old[i], st.KL[i], st.LogProbs[i] = float32(seq), kl, seq
+	}
+	for i, ro := range rollouts {
+		old[i] = float32(st.LogProbs[i])
 		// The sequence KL leaves the reward before the baseline; SCoRe
 		// stage I also penalises drifting on turn 1.
-		scores[i] = ro.Reward - r.cfg.Beta*kl - r.cfg.Turn1KL*kl1
-		st.MeanReward += ro.Reward / float64(len(rollouts))
-		st.MeanKL += kl / float64(len(rollouts))
+		scores[i] = ro.Reward - r.cfg.Beta*st.KL[i] - r.cfg.Turn1KL*kl1[i]
+		st.MeanReward += ro.Reward / float64(n)
+		st.MeanKL += st.KL[i] / float64(n)
 	}
 	if st.Advantages, err = Advantages(scores, r.cfg.K); err != nil {
 		return st, err
 	}
-	adv := make([]float32, len(rollouts))
-	for i, a := range st.Advantages {
-		adv[i] = float32(a)
-	}
-	micro, err := r.microBatches(ids, mask, action, adv, old)
+	micro, err := r.microBatches(rollouts, st.Advantages, old)
 	if err != nil {
 		return st, err
 	}
@@ -127,27 +144,68 @@ func (r *RLOO) Step(rollouts []Rollout) (StepStats, error) {
 	return st, nil
 }
 
-// microBatches splits the step's rows into the policy loss's inputs, cfg.MicroBatch
-// rows each (all rows if 0).
-func (r *RLOO) microBatches(ids, mask, action [][]int32, adv, old []float32) ([][]any, error) {
-	n, size := len(ids), r.cfg.MicroBatch
+// flatten lists the rollouts' sequences with the rollout each belongs to.
+func flatten(rs []Rollout) (seqs []Sequence, owner []int) {
+	for i, ro := range rs {
+		for _, sq := range ro.Seqs {
+			seqs, owner = append(seqs, sq), append(owner, i)
+		}
+	}
+	return seqs, owner
+}
+
+// microBatches splits the step's rollouts into the policy loss's inputs,
+// cfg.MicroBatch rollouts each (all if 0). A micro-batch's rows are the
+// sequences of its rollouts that hold action tokens, padded with one-token
+// rows to a row count shared by every micro-batch and rounded up (to a
+// multiple of half the rollouts), so that split trajectories add few
+// compiled shapes.
+func (r *RLOO) microBatches(rs []Rollout, adv []float64, old []float32) ([][]any, error) {
+	n, size := len(rs), r.cfg.MicroBatch
 	if size <= 0 || size > n {
 		size = n
 	}
 	if n%size != 0 {
 		return nil, fmt.Errorf("rl: %d rollouts do not split into micro-batches of %d", n, size)
 	}
-	var out [][]any
+	var parts [][]Sequence
+	var owners [][]int32
+	most := 0
 	for s := 0; s < n; s += size {
-		e := s + size
-		out = append(out, append(model.NLLInputs(ids[s:e], mask[s:e], action[s:e]), adv[s:e], old[s:e]))
+		var seqs []Sequence
+		var own []int32
+		for i := s; i < s+size; i++ {
+			for _, sq := range rs[i].Seqs {
+				if slices.Contains(sq.Action, 1) {
+					seqs, own = append(seqs, sq), append(own, int32(i-s))
+				}
+			}
+		}
+		parts, owners = append(parts, seqs), append(owners, own)
+		most = max(most, len(seqs))
+	}
+	rows := roundUp(most, max(size/2, 1))
+	var out [][]any
+	for m, seqs := range parts {
+		for len(seqs) < rows {
+			seqs = append(seqs, Sequence{IDs: []int32{0}, Action: []int32{0}})
+			owners[m] = append(owners[m], 0)
+		}
+		ids, mask, action := pad(seqs)
+		a, o := make([]float32, size), old[m*size:(m+1)*size]
+		for i := range a {
+			a[i] = float32(adv[m*size+i])
+		}
+		out = append(out, append(model.NLLInputs(ids, mask, action), owners[m], a, o))
 	}
 	return out, nil
 }
 
+func roundUp(n, k int) int { return (n + k - 1) / k * k }
+
 // klTokens marks the tokens whose log-probs a step reads: the action and,
 // for SCoRe's turn-1 KL, turn 1.
-func klTokens(rs []Rollout, action [][]int32) [][]int32 {
+func klTokens(rs []Sequence, action [][]int32) [][]int32 {
 	want := make([][]int32, len(action))
 	for i, row := range action {
 		want[i] = append([]int32(nil), row...)
@@ -160,9 +218,9 @@ func klTokens(rs []Rollout, action [][]int32) [][]int32 {
 	return want
 }
 
-// pad right-pads rollouts to one length, a multiple of 32 tokens so that
+// pad right-pads sequences to one length, a multiple of 32 tokens so that
 // steps share compiled shapes.
-func pad(rs []Rollout) (ids, mask, action [][]int32) {
+func pad(rs []Sequence) (ids, mask, action [][]int32) {
 	rows, acts := make([][]int32, len(rs)), make([][]int32, len(rs))
 	for i, r := range rs {
 		rows[i], acts[i] = r.IDs, r.Action

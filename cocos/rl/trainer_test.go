@@ -19,7 +19,7 @@ func TestRLOOLearnsBandit(t *testing.T) {
 		cfg  RLOOConfig
 	}{
 		{"reinforce", RLOOConfig{K: 4, LR: 0.02, Batch: 4}},
-		{"released code: clip 0.2, 4 epochs", RLOOConfig{K: 4, LR: 0.005, Batch: 4, Clip: 0.2, Epochs: 4}},
+		{"PPO: clip 0.2, 4 epochs", RLOOConfig{K: 4, LR: 0.005, Batch: 4, Clip: 0.2, Epochs: 4}},
 	} {
 		t.Run(c.name, func(t *testing.T) { learnBandit(t, c.cfg) })
 	}
@@ -43,16 +43,17 @@ func learnBandit(t *testing.T, rcfg RLOOConfig) {
 		}
 		rollouts := make([]Rollout, len(gens))
 		for i, g := range gens {
-			ro := Rollout{}
+			ro, sq := Rollout{}, Sequence{}
 			for _, id := range prompt {
-				ro.IDs, ro.Action = append(ro.IDs, int32(id)), append(ro.Action, 0)
+				sq.IDs, sq.Action = append(sq.IDs, int32(id)), append(sq.Action, 0)
 			}
 			for _, id := range g.NewIDs {
-				ro.IDs, ro.Action = append(ro.IDs, int32(id)), append(ro.Action, 1)
+				sq.IDs, sq.Action = append(sq.IDs, int32(id)), append(sq.Action, 1)
 				if id < 4 {
 					ro.Reward += 0.5
 				}
 			}
+			ro.Seqs = []Sequence{sq}
 			rollouts[i] = ro
 		}
 		st, err := r.Step(rollouts)
@@ -91,7 +92,7 @@ func TestMicroBatches(t *testing.T) {
 	cfg := tinytest.Config(16, 32, 1)
 	var rollouts []Rollout
 	for i := range 4 {
-		rollouts = append(rollouts, Rollout{IDs: []int32{5, 6, int32(i), 7}, Action: []int32{0, 0, 1, 1}, Reward: float64(i % 2)})
+		rollouts = append(rollouts, Rollout{Seqs: []Sequence{{IDs: []int32{5, 6, int32(i), 7}, Action: []int32{0, 0, 1, 1}}}, Reward: float64(i % 2)})
 	}
 	var stats []StepStats
 	for _, micro := range []int{0, 2} {

@@ -40,13 +40,13 @@ func BoostExamplesUpTo(pairs []data.TwoTurn, b prompt.Builder, turns int, seed u
 	for _, p := range pairs {
 		first := b.First(p.Problem)
 		done := prompt.Answer(p.Second)
-		later := b.Next(first, p.First)
+		later := b.Next(p.Problem, first, p.First)
 		t := 2
 		if turns > 2 {
 			t += r.IntN(turns - 1)
 		}
 		for range t - 2 {
-			later = b.Next(later, p.Second)
+			later = b.Next(p.Problem, later, p.Second)
 		}
 		out = append(out, Example{Prompt: first, Completion: done, Turns: 1},
 			Example{Prompt: later, Completion: done, Turns: t})

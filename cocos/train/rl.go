@@ -12,6 +12,7 @@ import (
 	"github.com/cocos-go/cocos/cocos/metrics"
 	"github.com/cocos-go/cocos/cocos/model"
 	"github.com/cocos-go/cocos/cocos/prompt"
+	"github.com/cocos-go/cocos/cocos/recipe"
 	"github.com/cocos-go/cocos/cocos/reward"
 	"github.com/cocos-go/cocos/cocos/rl"
 	"github.com/cocos-go/cocos/cocos/sft"
@@ -31,32 +32,37 @@ const (
 )
 
 // MethodConfig returns the RLOO settings and reward of a method on top of
-// base (the paper's defaults where base leaves fields zero).
-func MethodConfig(method string, base rl.RLOOConfig) (rl.RLOOConfig, reward.Kind, error) {
+// base (the paper's defaults where base leaves fields zero) under a
+// recipe: CoCoS takes the recipe's mode; the other methods keep their own
+// (SCoRe stage I takes the recipe's turn-1 sharing).
+func MethodConfig(method string, base rl.RLOOConfig, rec recipe.Recipe) (rl.RLOOConfig, reward.Kind, error) {
+	kind := reward.Progressive
 	switch method {
 	case CoCoS:
-		return base, reward.Progressive, nil
 	case SCoRe1:
-		base.Mode, base.Objective = rl.Trajectory, rl.LastTurn
+		base.Mode, base.Objective, kind = rl.Trajectory, rl.LastTurn, reward.Binary
 		if base.Turn1KL == 0 {
 			base.Turn1KL = 0.25 // the released code's coefficient
 		}
-		return base, reward.Binary, nil
 	case SCoRe2:
-		base.Mode, base.Objective, base.Turn1KL = rl.Trajectory, rl.Shaped, 0
-		return base, reward.Binary, nil
+		base.Mode, base.Objective, base.Turn1KL, kind = rl.Trajectory, rl.Shaped, 0, reward.Binary
 	case TurnRL:
 		base.Mode = rl.Turn2
-		return base, reward.Progressive, nil
+	default:
+		return base, 0, fmt.Errorf("train: unknown method %q (%s, %s, %s, %s)", method, CoCoS, SCoRe1, SCoRe2, TurnRL)
 	}
-	return base, 0, fmt.Errorf("train: unknown method %q (%s, %s, %s, %s)", method, CoCoS, SCoRe1, SCoRe2, TurnRL)
+	return rec.RL(base, method == CoCoS, method == SCoRe1), rec.Reward(kind), nil
 }
 
 // RLConfig is an RL run.
 type RLConfig struct {
 	// Method labels the rows and, for TurnRL, pre-samples turn 1; use
 	// MethodConfig for each method's RLOO settings and reward.
-	Method       string
+	Method string
+	// Recipe sets the prompts' format and the code extraction (the RLOO
+	// settings and reward come from MethodConfig under the same recipe);
+	// its name is written to the run's recipe.json. Default: the paper.
+	Recipe       recipe.Recipe
 	RLOO         rl.RLOOConfig
 	Reward       reward.Kind
 	MaxNewTokens int // per turn; default 512
@@ -94,8 +100,9 @@ func (t *RL) Run(ctx context.Context) (Summary, error) {
 	if err := cfg.Run.fill(); err != nil {
 		return Summary{}, err
 	}
-	sampler := &rl.Sampler{Policy: t.Policy, Tokenizer: t.Tokenizer, Judge: t.Judge, Prompts: t.Prompts,
-		Reward: cfg.Reward, MaxNewTokens: cfg.MaxNewTokens, PadToken: max(t.Tokenizer.PAD, 0)}
+	sampler := &rl.Sampler{Policy: t.Policy, Tokenizer: t.Tokenizer, Judge: t.Judge, Prompts: cfg.Recipe.Prompts(t.Prompts),
+		Reward: cfg.Reward, MaxNewTokens: cfg.MaxNewTokens, PadToken: max(t.Tokenizer.PAD, 0), BudgetPad: t.Tokenizer.PAD,
+		SkipSpecial: cfg.Recipe.Generate(model.GenerateConfig{}).SkipSpecial}
 	if t.Tokenizer.EOS >= 0 {
 		sampler.StopTokens = []int{t.Tokenizer.EOS}
 	}
@@ -108,6 +115,10 @@ func (t *RL) Run(ctx context.Context) (Summary, error) {
 	}
 	r, err := openRun(t.Policy, t.Tokenizer, cfg.Run, cfg.RLOO.Steps)
 	if err != nil {
+		return Summary{}, err
+	}
+	if err := writeRecipe(cfg); err != nil {
+		r.abort()
 		return Summary{}, err
 	}
 	trainer, err := rl.NewRLOO(t.Policy, t.Reference, cfg.RLOO)
@@ -147,8 +158,24 @@ func (t *RL) step(ctx context.Context, r *run, tr *rl.RLOO, s *rl.Sampler, cfg R
 	if err := r.traj.Write(t.rows(samples, st, r, cfg, seed)...); err != nil {
 		return err
 	}
-	r.done(Progress{Loss: st.Loss, Reward: st.MeanReward, KL: st.MeanKL, GradNorm: st.GradNorm, LR: lr}, st.MeanReward, true)
+	split := 0
+	for _, smp := range samples {
+		if smp.Split {
+			split++
+		}
+	}
+	r.done(Progress{Loss: st.Loss, Reward: st.MeanReward, KL: st.MeanKL, GradNorm: st.GradNorm, LR: lr,
+		Split: float64(split) / float64(len(samples))}, st.MeanReward, true)
 	return nil
+}
+
+// writeRecipe records the run's recipe and the RLOO settings it led to in
+// the run directory's recipe.json.
+func writeRecipe(cfg RLConfig) error {
+	meta := cfg.Recipe.Metadata()
+	meta["method"], meta["rl_mode"], meta["reward"] = cfg.Method, cfg.RLOO.Mode.String(), cfg.Reward.String()
+	meta["gamma"], meta["old_log_probs"] = cfg.RLOO.EffectiveGamma(), cfg.RLOO.OldLogProbs.String()
+	return atomicfile.WriteJSON(filepath.Join(cfg.Run.Dir, "recipe.json"), meta)
 }
 
 // rows are a step's trajectories, a row per sample and turn; LogProb, KL,
@@ -200,10 +227,13 @@ func (t *RL) fixedTurn1(cfg RLConfig, s *rl.Sampler) (map[string]string, error) 
 	}
 	prompts := make([]string, len(used))
 	for i, p := range used {
-		prompts[i] = t.Prompts.First(p)
+		prompts[i] = s.Prompts.First(p)
 	}
-	gen := model.GenerateConfig{MaxNewTokens: cfg.MaxNewTokens, Temperature: cfg.RLOO.Temperature,
-		Seed: stepSeed(cfg.Run.Seed, -1), StopTokens: s.StopTokens, PadToken: s.PadToken}
+	gen := model.GenerateConfig{MaxNewTokens: cfg.MaxNewTokens, Temperature: cfg.RLOO.Temperature, TopK: cfg.RLOO.TopK,
+		Seed: stepSeed(cfg.Run.Seed, -1), StopTokens: s.StopTokens, PadToken: s.PadToken, SkipSpecial: s.SkipSpecial}
+	if cfg.RLOO.Budget {
+		gen.StopStrings, gen.StopTokens = []string{}, nil
+	}
 	fixed := map[string]string{}
 	const chunk = 16
 	for start := 0; start < len(prompts); start += chunk {

@@ -74,6 +74,10 @@ type Progress struct {
 	StepsPerSec  float64 // over this process's steps
 	Elapsed      time.Duration
 	Resumed      int // the step this process resumed from (0: a fresh run)
+	// Split is RL's share of the step's trajectories trained as two
+	// sequences: their turn-2 context does not begin with the turn-1 ids
+	// the model sampled (rl.Sample.Split).
+	Split float64 `json:",omitempty"`
 }
 
 // Summary is a finished run's outcome.

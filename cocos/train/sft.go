@@ -23,6 +23,10 @@ type SFTConfig struct {
 	WeightDecay float64
 	ClipNorm    float64 // global gradient-norm bound; default 1.0 (negative: none)
 	MaxLen      int     // longest example in tokens (longer ones are dropped); default 1024
+	// WithoutEOS ends completions without an EOS token to learn, as the
+	// released boost SFT does (recipe.Recipe.BoostWithoutEOS); the model
+	// then never learns to stop after [DONE].
+	WithoutEOS bool
 	Bucket      int     // pad batches to a multiple of this many tokens; default 32
 	Run         RunConfig
 	// Eval, if set, evaluates the model during and after training; its
@@ -69,7 +73,11 @@ func (s *SFT) Run(ctx context.Context) (Summary, error) {
 	if cfg.Batch%cfg.MicroBatch != 0 {
 		return Summary{}, fmt.Errorf("train: SFTConfig.MicroBatch %d does not divide Batch %d", cfg.MicroBatch, cfg.Batch)
 	}
-	data, dropped, err := sft.Tokenize(s.Tokenizer, s.Examples, s.Tokenizer.EOS, cfg.MaxLen)
+	eos := s.Tokenizer.EOS
+	if cfg.WithoutEOS {
+		eos = -1
+	}
+	data, dropped, err := sft.Tokenize(s.Tokenizer, s.Examples, eos, cfg.MaxLen)
 	if err != nil {
 		return Summary{}, err
 	}

@@ -7,11 +7,14 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/cocos-go/cocos/cocos/evaluate"
 	"github.com/cocos-go/cocos/cocos/model"
 	"github.com/cocos-go/cocos/cocos/prompt"
+	"github.com/cocos-go/cocos/cocos/recipe"
+	"github.com/cocos-go/cocos/cocos/reward"
 	"github.com/cocos-go/cocos/cocos/rl"
 	"github.com/cocos-go/cocos/cocos/sft"
 	"github.com/cocos-go/cocos/cocos/tokenizer"
@@ -115,7 +118,7 @@ func TestSFTResume(t *testing.T) {
 
 // rlConfig is a two-prompt, two-sample RL run of steps steps.
 func rlConfig(t *testing.T, method string, mode rl.Mode, dir string, steps int) RLConfig {
-	rc, kind, err := MethodConfig(method, rl.RLOOConfig{Mode: mode, K: 2, Batch: 2, Steps: steps, LR: 1e-3})
+	rc, kind, err := MethodConfig(method, rl.RLOOConfig{Mode: mode, K: 2, Batch: 2, Steps: steps, LR: 1e-3}, recipe.Paper())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -242,4 +245,71 @@ func weightsOf(t *testing.T, m *model.Model) string {
 		}
 	}
 	return fmt.Sprintf("%.9g", sum)
+}
+
+// TestReleasedRecipe: under the released recipe CoCoS trains turn 2 on a
+// shared turn 1, so one RLOO step with γ = 0 and one with γ = 2, from the
+// same weights and seed, reach bit-identical parameters (γ·r_1 cancels in
+// the leave-one-out baseline) while the logged reward differs wherever a
+// turn 1 scored; the run records its recipe; SCoRe stage I runs in its
+// released first-shared mode on the raw-count-free binary reward.
+func TestReleasedRecipe(t *testing.T) {
+	f := newFixture(t)
+	problems := data.SuiteProblems(f.tasks, "train")[:6]
+	rec := recipe.Released()
+	var models []*model.Model
+	var rewards []float64
+	var turn1 float64
+	for _, gamma := range []float64{0, 2} {
+		dir := t.TempDir()
+		rc, kind, err := MethodConfig(CoCoS, rl.RLOOConfig{K: 2, Batch: 2, Steps: 1, LR: 1e-2, Gamma: gamma, NoGamma: gamma == 0}, rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rc.Mode != rl.Turn2 || !rc.Budget || rc.TopK != 50 || rc.OldLogProbs != rl.SampledLogProbs || rc.Clip != 0.2 || kind != reward.PassedCount {
+			t.Fatalf("released CoCoS settings: %+v, reward %v", rc, kind)
+		}
+		policy := f.model(t, 1)
+		job := &RL{Policy: policy, Reference: f.model(t, 2), Tokenizer: f.tok, Judge: f.judge, Problems: problems, Model: "tiny-test",
+			Config: RLConfig{Method: CoCoS, Recipe: rec, RLOO: rc, Reward: kind, MaxNewTokens: 12, Run: RunConfig{Dir: dir, SaveEvery: 1}}}
+		if _, err := job.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		models = append(models, policy)
+		ps, err := ReadProgress(dir)
+		if err != nil || len(ps) != 1 {
+			t.Fatalf("progress: %v %v", ps, err)
+		}
+		rewards = append(rewards, ps[0].Reward)
+		rows, err := trajectory.ReadRows(filepath.Join(dir, "trajectories"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range rows {
+			if r.Turn == 1 {
+				turn1 += r.Reward
+			}
+			if r.Turn == 2 && len(r.Response) == 0 {
+				t.Errorf("empty turn-2 response under a fixed budget")
+			}
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "recipe.json"))
+		if err != nil || !strings.Contains(string(b), `"recipe": "released"`) && !strings.Contains(string(b), `"recipe":"released"`) {
+			t.Errorf("recipe.json: %s %v", b, err)
+		}
+	}
+	tinytest.SameWeights(t, models[0], models[1])
+	if turn1 != 0 && rewards[0] == rewards[1] {
+		t.Errorf("γ = 0 and γ = 2 logged the same reward %g although turn 1 scored", rewards[0])
+	}
+	t.Logf("logged reward γ=0 %.3f, γ=2 %.3f (turn-1 rewards sum %.1f)", rewards[0], rewards[1], turn1)
+	rc, kind, err := MethodConfig(SCoRe1, rl.RLOOConfig{K: 2, Batch: 2, Steps: 1, LR: 1e-3}, rec)
+	if err != nil || rc.Mode != rl.FirstShared || kind != reward.Binary {
+		t.Fatalf("released SCoRe stage I: %+v %v %v", rc, kind, err)
+	}
+	job := &RL{Policy: f.model(t, 1), Reference: f.model(t, 1), Tokenizer: f.tok, Judge: f.judge, Problems: problems,
+		Config: RLConfig{Method: SCoRe1, Recipe: rec, RLOO: rc, Reward: kind, MaxNewTokens: 8, Run: RunConfig{Dir: t.TempDir()}}}
+	if _, err := job.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 }
