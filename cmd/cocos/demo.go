@@ -51,6 +51,12 @@ func demoSummary(res demo.Result, wall time.Duration) string {
 		fmt.Fprintf(&b, "\nTurn 1 → turn %d\n", last)
 	}
 	b.WriteString(metrics.Table(res.AllTurns))
+	if len(res.LastPair) > 0 {
+		from, to := res.LastPair[0].Turns()
+		fmt.Fprintf(&b, "\nTurn %d → turn %d\n", from, to)
+		b.WriteString(metrics.Table(res.LastPair))
+	}
+	b.WriteString(metrics.TableNote + "\n")
 	b.WriteString("\nDiagnostics (%)\n")
 	b.WriteString(metrics.DiagnosticsTable(res.Diagnostics))
 	b.WriteString("\nAcc@t per turn (%)\n")

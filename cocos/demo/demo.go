@@ -22,6 +22,7 @@ var methods = []struct{ Name, Model string }{
 // Result is what a demo measured.
 type Result struct {
 	TwoTurn, AllTurns []metrics.Row            // t1→t2 and t1→tT per method
+	LastPair          []metrics.Row            // t(T−1)→tT per method, when T > 2
 	Turns             map[string][]float64     // Acc@t per method, t = 1..T
 	Diagnostics       []metrics.Diagnostics    // per method, over all turns' trajectories
 	Stages            map[string]time.Duration // wall time per stage (this process)
@@ -92,6 +93,9 @@ func (d *demo) eval(ctx context.Context) error {
 		}
 		d.res.TwoTurn = append(d.res.TwoTurn, metrics.Summarize(m.Name, ts, 1, 2))
 		d.res.AllTurns = append(d.res.AllTurns, metrics.Summarize(m.Name, ts, 1, turns))
+		if turns > 2 {
+			d.res.LastPair = append(d.res.LastPair, metrics.Summarize(m.Name, ts, turns-1, turns))
+		}
 		d.res.Diagnostics = append(d.res.Diagnostics, metrics.Diagnose(m.Name, ts))
 		for t := 1; t <= turns; t++ {
 			d.res.Turns[m.Name] = append(d.res.Turns[m.Name], metrics.Acc(ts, t))

@@ -2,7 +2,6 @@ package demo
 
 import (
 	"fmt"
-	"math"
 	"path/filepath"
 
 	"github.com/cocos-go/cocos/cocos/evaluate"
@@ -64,28 +63,44 @@ func Report(dir string) (report.Page, *explore.Explorer, error) {
 	return p, ex, nil
 }
 
-// results is the paper's table over turns 1→2 and 1→T; its Δ cells link
-// to the trajectories they count in the explorer.
+// results is the paper's table over turns 1→2, 1→T and T−1→T (section
+// 8.3 reads both); each change carries its 95 % bootstrap interval, and
+// the consecutive rows' changes link to the trajectories they count in the
+// explorer.
 func results(names []string, evals map[string][]metrics.Trajectory) report.Section {
-	t := &report.Table{Header: []string{"model", "turns", "Acc@t1", "Acc@later turn", "Δi→c", "Δc→i", "Δ"}}
+	t := &report.Table{Header: []string{"model", "turns", "Acc@earlier turn", "Acc@later turn", "Δi→c", "Δc→i", "Δ", "McNemar p"}}
 	for _, n := range names {
 		ts := evals[n]
-		last := len(ts[0])
-		for _, t2 := range []int{2, last} {
-			r := metrics.Summarize(n, ts, 1, t2)
-			up, down := int(math.Round(r.IToC*float64(len(ts)))), int(math.Round(r.CToI*float64(len(ts)))) // problems
-			t.Rows = append(t.Rows, []string{n, fmt.Sprintf("1→%d", t2), metrics.Percent(r.Acc1), metrics.Percent(r.Acc2),
-				fmt.Sprintf("%s (%d)", metrics.Percent(r.IToC), up), fmt.Sprintf("%s (%d)", metrics.Percent(r.CToI), down), metrics.Percent(r.Delta)})
+		for _, p := range pairs(len(ts[0])) {
+			r := metrics.Summarize(n, ts, p[0], p[1])
+			c := r.Cells()
+			up, down := metrics.Discordant(ts, p[0], p[1])
+			t.Rows = append(t.Rows, []string{n, fmt.Sprintf("%d→%d", p[0], p[1]), c[1], c[2],
+				fmt.Sprintf("%s (%d)", c[3], up), fmt.Sprintf("%s (%d)", c[4], down), c[5], c[6]})
 			var links []string
-			if t2 == 2 {
-				links = []string{"", "", "", "", explore.Link(ExplorerFile, explore.Filter{Method: n, Kind: "eval", Transition: "i→c"}),
-					explore.Link(ExplorerFile, explore.Filter{Method: n, Kind: "eval", Transition: "c→i"})}
+			if p[1] == p[0]+1 {
+				link := func(tr string) string {
+					return explore.Link(ExplorerFile, explore.Filter{Method: n, Kind: "eval", Transition: tr, Pair: p[0]})
+				}
+				links = []string{"", "", "", "", link("i→c"), link("c→i")}
 			}
 			t.Links = append(t.Links, links)
 		}
 	}
 	return report.Section{Heading: "Results on the suite's test split (%)", Table: t,
-		Text: "Greedy decoding; turn t sees the code of turn t−1 and the correction instruction. Acc@later turn is the accuracy at the row's later turn (2, or the last). In brackets the number of problems; on the 1→2 rows it links to them in " + ExplorerFile + "."}
+		Text: "Greedy decoding; turn t sees the code of turn t−1 and the correction instruction. Each row compares an earlier and a later turn: 1→2, and with more turns 1→T (the cumulative change) and T−1→T (the last correction alone, as the released evaluation and Figure 4's pies count). " +
+			"In brackets the 95 % paired-bootstrap interval over problems, then the number of problems; on the rows of consecutive turns that number links to them in " + ExplorerFile + ". " +
+			"McNemar p: exact test of Δi→c against Δc→i."}
+}
+
+// pairs are the turn pairs of the results table over T turns: 1→2, then
+// 1→T and T−1→T when T > 2.
+func pairs(turns int) [][2]int {
+	out := [][2]int{{1, 2}}
+	if turns > 2 {
+		out = append(out, [2]int{1, turns}, [2]int{turns - 1, turns})
+	}
+	return out
 }
 
 // diagnostics is the table of flags per method, each share linking to the

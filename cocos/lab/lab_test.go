@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/cocos-go/cocos/cocos/prompt"
 	"github.com/cocos-go/cocos/cocos/recipe"
 	"github.com/cocos-go/cocos/cocos/train"
 	"github.com/cocos-go/cocos/data"
@@ -206,5 +207,21 @@ func TestRecipeLabs(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(lb.Dir, "eval", "boost", "done.json")); err != nil {
 		t.Errorf("the recipe's evaluation is not in its directory: %v", err)
+	}
+}
+
+// TestStripTestsNoOpOnSuite: no suite problem's tests carry surrounding
+// whitespace, so the strip-tests departure writes the paper's prompts
+// byte for byte there (DefaultRecipes leaves it out for that reason).
+func TestStripTestsNoOpOnSuite(t *testing.T) {
+	strip, err := recipe.Parse("paper+strip-tests")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, p := strip.Prompts(prompt.Builder{}), prompt.Builder{}
+	for _, tk := range data.Suite(data.SuiteConfig{}) {
+		if b.First(tk.Problem) != p.First(tk.Problem) {
+			t.Fatalf("%s: stripping changes the prompt", tk.Problem.ID)
+		}
 	}
 }

@@ -118,9 +118,6 @@ func (d Diagnostics) Cells() []string {
 	return []string{d.Method, fmt.Sprintf("%d/%d", d.Wrong1, d.Problems), Percent(d.Undefined), Percent(d.Stub), Percent(d.Unchanged)}
 }
 
-// Percent formats a fraction as tables print it: 0.125 → "12.5".
-func Percent(x float64) string { return fmt.Sprintf("%.1f", 100*x) }
-
 // DiagnosticsTable renders diagnostics for a terminal.
 func DiagnosticsTable(ds []Diagnostics) string {
 	var b strings.Builder

@@ -154,12 +154,24 @@ type Row struct {
 	// Acc@tTo); 0 reads as 1 and 2.
 	From, To                      int
 	Acc1, Acc2, IToC, CToI, Delta float64 // fractions
+	// Problems is the number of problems the row counts (per seed); 0 on a
+	// row not computed from trajectories (OverSeeds' mean and sd), which
+	// then has no intervals and no p.
+	Problems int
+	// CI are the 95 % paired-bootstrap intervals of IToC, CToI and Delta
+	// (Bootstrap; over seeds, the two-level one of SummarizeSeeds).
+	CI Intervals
+	// McNemarP is McNemar's exact p of IToC against CToI (McNemar).
+	McNemarP float64
 }
 
-// Summarize computes a Row between turns t1 and t2.
+// Summarize computes a Row between turns t1 and t2, with the default
+// Bootstrap's intervals and McNemar's p.
 func Summarize(method string, ts []Trajectory, t1, t2 int) Row {
 	up, down, d := Changes(ts, t1, t2)
-	return Row{Method: method, From: t1, To: t2, Acc1: Acc(ts, t1), Acc2: Acc(ts, t2), IToC: up, CToI: down, Delta: d}
+	b, c := Discordant(ts, t1, t2)
+	return Row{Method: method, From: t1, To: t2, Acc1: Acc(ts, t1), Acc2: Acc(ts, t2), IToC: up, CToI: down, Delta: d,
+		Problems: len(ts), CI: Bootstrap{}.Changes(ts, t1, t2), McNemarP: McNemar(b, c)}
 }
 
 // Turns are the row's two turns, 1 and 2 unless set.
@@ -172,39 +184,6 @@ func (r Row) Turns() (from, to int) {
 		to = 2
 	}
 	return from, to
-}
-
-// TableHeader is the column names of a table of rows: Acc@t1 and Acc@t5
-// when every row compares turns 1 and 5, Acc@first and Acc@last (named
-// in each row's method) when they differ.
-func TableHeader(rows []Row) []string {
-	if len(rows) == 0 {
-		return Header(1, 2)
-	}
-	from, to := rows[0].Turns()
-	for _, r := range rows[1:] {
-		if f, t := r.Turns(); f != from || t != to {
-			return []string{"method", "Acc@first", "Acc@last", "Δi→c", "Δc→i", "Δ"}
-		}
-	}
-	return Header(from, to)
-}
-
-// Header is the results table's column names for turns from and to.
-func Header(from, to int) []string {
-	return []string{"method", fmt.Sprintf("Acc@t%d", from), fmt.Sprintf("Acc@t%d", to), "Δi→c", "Δc→i", "Δ"}
-}
-
-// Table renders rows as the paper prints them, in percent.
-func Table(rows []Row) string {
-	var b strings.Builder
-	h := TableHeader(rows)
-	fmt.Fprintf(&b, "%-16s %8s %8s %8s %8s %8s\n", h[0], h[1], h[2], h[3], h[4], h[5])
-	for _, r := range rows {
-		fmt.Fprintf(&b, "%-16s %8.1f %8.1f %8.1f %8.1f %8.1f\n", r.Method,
-			100*r.Acc1, 100*r.Acc2, 100*r.IToC, 100*r.CToI, 100*r.Delta)
-	}
-	return b.String()
 }
 
 // PassAtKRuns is pass@k at turn t over n sampled runs of the same problems
@@ -238,13 +217,18 @@ type Checkpoint struct {
 type Spread struct {
 	Method string
 	Seeds  int
-	Mean   Row
-	SD     Row
+	// Mean and SD are the per-seed rows' means and standard deviations.
+	// From SummarizeSeeds, Mean also holds the two-level bootstrap
+	// intervals of the mean changes and the pooled McNemar p.
+	Mean, SD Row
+	Rows     []Row // per seed
 }
 
-// OverSeeds summarises rows of the same method on different seeds.
+// OverSeeds summarises rows of the same method on different seeds: means
+// and standard deviations only, for want of the trajectories that an
+// interval needs (SummarizeSeeds).
 func OverSeeds(method string, rows []Row) Spread {
-	s := Spread{Method: method, Seeds: len(rows)}
+	s := Spread{Method: method, Seeds: len(rows), Rows: rows}
 	if len(rows) == 0 {
 		return s
 	}
@@ -261,32 +245,61 @@ func OverSeeds(method string, rows []Row) Spread {
 	return s
 }
 
+// SummarizeSeeds summarises a method's evaluations on several seeds, all
+// of the same problems in the same order (seeds[s] is seed s's
+// trajectories): each seed's Row (Summarize), their mean and sd
+// (OverSeeds), and on the mean row the two-level bootstrap intervals over
+// seeds and problems (Bootstrap.Seeds) and McNemar's p of the discordant
+// problems pooled over seeds (McNemarSeeds).
+func SummarizeSeeds(method string, seeds [][]Trajectory, t1, t2 int) Spread {
+	rows := make([]Row, len(seeds))
+	for i, ts := range seeds {
+		rows[i] = Summarize(method, ts, t1, t2)
+	}
+	s := OverSeeds(method, rows)
+	if len(seeds) > 0 {
+		s.Mean.Problems = len(seeds[0])
+		s.Mean.CI = Bootstrap{}.Seeds(seeds, t1, t2)
+		s.Mean.McNemarP = McNemarSeeds(seeds, t1, t2)
+	}
+	return s
+}
+
 var rowFields = []func(*Row) *float64{
 	func(r *Row) *float64 { return &r.Acc1 }, func(r *Row) *float64 { return &r.Acc2 },
 	func(r *Row) *float64 { return &r.IToC }, func(r *Row) *float64 { return &r.CToI },
 	func(r *Row) *float64 { return &r.Delta },
 }
 
-// Cells are the spread's five numbers as "mean ± sd" in percent.
+// Cells are the spread's numbers in percent: the accuracies as
+// "mean ± sd"; Δi→c, Δc→i and Δ as the mean and its two-level interval
+// ("−11.0 [−17.0, −5.0]") where the spread has one (SummarizeSeeds), else
+// as "mean ± sd"; and McNemar's pooled p ("—" without one).
 func (s Spread) Cells() []string {
 	var out []string
-	for _, f := range rowFields {
-		out = append(out, fmt.Sprintf("%.1f ± %.1f", 100**f(&s.Mean), 100**f(&s.SD)))
+	for i, f := range rowFields {
+		if i >= 2 && s.Mean.Problems > 0 {
+			out = append(out, WithInterval(*f(&s.Mean), s.Mean.CI.Ordered()[i-2]))
+			continue
+		}
+		out = append(out, Percent(*f(&s.Mean))+" ± "+Percent(*f(&s.SD)))
 	}
-	return out
+	return append(out, s.Mean.pCell())
 }
 
-// SpreadTable renders spreads as the paper's table, mean ± sd in percent.
+// SpreadTable renders spreads as the paper's table in percent: the
+// accuracies as mean ± sd over seeds, the changes as Spread.Cells shows
+// them, and McNemar's p.
 func SpreadTable(spreads []Spread) string {
 	var b strings.Builder
 	h := Header(1, 2)
 	if len(spreads) > 0 {
 		h = Header(spreads[0].Mean.Turns())
 	}
-	fmt.Fprintf(&b, "%-16s %13s %13s %13s %13s %13s\n", h[0], h[1], h[2], h[3], h[4], h[5])
+	const format = "%-16s %13s %13s %20s %20s %20s %9s\n"
+	fmt.Fprintf(&b, format, anys(h)...)
 	for _, s := range spreads {
-		c := s.Cells()
-		fmt.Fprintf(&b, "%-16s %13s %13s %13s %13s %13s\n", s.Method, c[0], c[1], c[2], c[3], c[4])
+		fmt.Fprintf(&b, format, anys(append([]string{s.Method}, s.Cells()...))...)
 	}
 	return b.String()
 }

@@ -73,18 +73,16 @@ func TableHTML(caption string, header []string, rows [][]string) string {
 	return b.String()
 }
 
-// Results displays the paper's table (percent) and prints it as text, so
-// it also reads in a terminal and in nbconvert's output.
+// Results displays the paper's table (percent; each change with its
+// 95 % paired-bootstrap interval, and McNemar's p) and prints it as text,
+// so it also reads in a terminal and in nbconvert's output.
 func Results(caption string, rows []metrics.Row) {
 	cells := make([][]string, len(rows))
 	for i, r := range rows {
-		cells[i] = []string{r.Method}
-		for _, v := range []float64{r.Acc1, r.Acc2, r.IToC, r.CToI, r.Delta} {
-			cells[i] = append(cells[i], metrics.Percent(v))
-		}
+		cells[i] = r.Cells()
 	}
 	Table(caption, metrics.TableHeader(rows), cells)
-	fmt.Print(caption + "\n" + metrics.Table(rows))
+	fmt.Print(caption + "\n" + metrics.Table(rows) + metrics.TableNote + "\n")
 }
 
 // Explorer displays a trajectory explorer (lab.Explorer) in the cell, in a
@@ -125,7 +123,11 @@ func Check(err error) {
 	}
 }
 
-// Spreads displays results over seeds as mean ± sd (metrics.OverSeeds).
+// Spreads displays results over seeds (metrics.SummarizeSeeds): the
+// accuracies as mean ± sd, the changes as their mean and two-level
+// bootstrap interval over seeds and problems, and McNemar's p of the
+// discordant problems pooled over seeds. Spreads built from rows alone
+// (metrics.OverSeeds) show mean ± sd throughout.
 func Spreads(caption string, spreads []metrics.Spread) {
 	cells := make([][]string, len(spreads))
 	h := metrics.Header(1, 2)
@@ -134,5 +136,5 @@ func Spreads(caption string, spreads []metrics.Spread) {
 		h = metrics.Header(s.Mean.Turns())
 	}
 	Table(caption, h, cells)
-	fmt.Print(caption + "\n" + metrics.SpreadTable(spreads))
+	fmt.Print(caption + "\n" + metrics.SpreadTable(spreads) + metrics.SeedsNote + "\n")
 }

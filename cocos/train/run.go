@@ -21,6 +21,7 @@ import (
 	"github.com/cocos-go/cocos/cocos/model"
 	"github.com/cocos-go/cocos/cocos/tokenizer"
 	"github.com/cocos-go/cocos/data/trajectory"
+	"github.com/cocos-go/cocos/internal/atomicfile"
 )
 
 // RunConfig is what every training run shares.
@@ -87,6 +88,30 @@ type Summary struct {
 	BestReward float64 // RL: best mean training reward over a save window
 	BestStep   int     // the step the best model was saved at
 	Dir        string
+}
+
+// BestFile, in an RL run's best/ directory, is its Best.
+const BestFile = "best.json"
+
+// Best is the save window whose mean training reward chose best/: the step
+// it ended at and that mean.
+type Best struct {
+	Step   int
+	Reward float64
+}
+
+// ReadBest reads the Best of the RL run at dir.
+func ReadBest(dir string) (Best, error) {
+	var b Best
+	path := filepath.Join(dir, bestDir, BestFile)
+	data, err := os.ReadFile(path)
+	if err == nil {
+		err = json.Unmarshal(data, &b)
+	}
+	if err != nil {
+		return b, fmt.Errorf("train: %w", err)
+	}
+	return b, nil
 }
 
 // run is the state a training loop shares with its directory.
@@ -264,6 +289,11 @@ func (r *run) save() error {
 		if mean := r.winSum / float64(r.winN); mean > r.best {
 			r.best, r.bestAt = mean, r.step
 			if err := r.export(filepath.Join(r.cfg.Dir, bestDir)); err != nil {
+				return err
+			}
+			// Beside the model: which window won (the paper picks the
+			// checkpoint of the highest training reward).
+			if err := atomicfile.WriteJSON(filepath.Join(r.cfg.Dir, bestDir, BestFile), Best{Step: r.step, Reward: mean}); err != nil {
 				return err
 			}
 		}

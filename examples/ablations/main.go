@@ -3,11 +3,18 @@
 // seed (sections 5.2 and 8.2): per seed the boost model, CoCoS with the
 // progressive and with the binary reward, and SCoRe stage I with and
 // without its turn-1 KL, each best-reward model evaluated turn 1 → turn 2.
-// It prints mean ± sd over seeds of the paper's metrics, of the share of
-// incorrect turn-2 programs left unchanged from turn 1 (section 5.2's
-// collapse) and of the unit tests that go fail → pass and pass → fail
-// (section 8.2), and writes one line per seed and model to
-// OUT/ablations.csv. Runs resume, so a second run only reads back.
+// It prints the paper's metrics over seeds (accuracies as mean ± sd, Δi→c,
+// Δc→i and Δ as the mean and its two-level bootstrap interval over seeds
+// and problems, McNemar's p pooled over seeds), and mean ± sd of the share
+// of incorrect turn-2 programs left unchanged from turn 1 (section 5.2's
+// collapse) and of section 8.2's unit-level changes in both readings: the
+// unit tests that go fail → pass and pass → fail (of all tests), and the
+// problems whose number of passing tests went up or down (Table 5's
+// reading, the released code's). It writes one line per seed and model
+// to OUT/ablations.csv, each change with its 95 % paired-bootstrap bounds
+// over that seed's problems and McNemar's p, and per model a line with
+// seed "all" holding the means, the two-level bounds and the pooled p.
+// Runs resume, so a second run only reads back.
 //
 //	go run ./examples/ablations -seeds 1,2,3 -out runs/ablations
 //
@@ -49,6 +56,7 @@ var arms = []arm{
 type result struct {
 	row                           metrics.Row
 	unchanged, failPass, passFail float64
+	better, worse                 float64 // shares of problems (metrics.ProblemsBetterWorse)
 }
 
 func main() {
@@ -69,30 +77,38 @@ func run(ctx context.Context, seedList, out, split string) error {
 	if err != nil {
 		return fmt.Errorf("-seeds: %w", err)
 	}
-	results := make([][]result, len(arms)) // per arm, one per seed
+	evals := make([][][]metrics.Trajectory, len(arms)) // per arm, one evaluation per seed
 	for _, seed := range seeds {
 		got, err := seedRuns(ctx, seed, out, split)
 		if err != nil {
 			return fmt.Errorf("seed %d: %w", seed, err)
 		}
-		for i, r := range got {
-			results[i] = append(results[i], r)
+		for i, ts := range got {
+			evals[i] = append(evals[i], ts)
 		}
 	}
-	fmt.Printf("Turn 1 → turn 2 on the %s split, %% (mean ± sd over seeds %s)\n", split, seedList)
-	report(results)
-	return writeCSV(filepath.Join(out, "ablations.csv"), seeds, results)
+	spreads := make([]metrics.Spread, len(arms))
+	results := make([][]result, len(arms)) // per arm, one per seed
+	for i, a := range arms {
+		spreads[i] = metrics.SummarizeSeeds(a.name, evals[i], 1, 2)
+		for k, ts := range evals[i] {
+			results[i] = append(results[i], measure(spreads[i].Rows[k], ts))
+		}
+	}
+	fmt.Printf("Turn 1 → turn 2 on the %s split, %% (seeds %s)\n", split, seedList)
+	report(spreads, results)
+	return writeCSV(filepath.Join(out, "ablations.csv"), seeds, spreads, results)
 }
 
 // seedRuns trains (or reads back) one seed's models in OUT/seed-N and
 // evaluates each.
-func seedRuns(ctx context.Context, seed uint64, out, split string) ([]result, error) {
+func seedRuns(ctx context.Context, seed uint64, out, split string) ([][]metrics.Trajectory, error) {
 	l, err := cli.OpenSeed(seed, out, split)
 	if err != nil {
 		return nil, err
 	}
 	defer l.Close()
-	var res []result
+	var evals [][]metrics.Trajectory
 	for _, a := range arms {
 		dir, err := a.train(ctx, l)
 		if err != nil {
@@ -102,9 +118,9 @@ func seedRuns(ctx context.Context, seed uint64, out, split string) ([]result, er
 		if err != nil {
 			return nil, err
 		}
-		res = append(res, measure(a.name, ts))
+		evals = append(evals, ts)
 	}
-	return res, nil
+	return evals, nil
 }
 
 func (a arm) train(ctx context.Context, l *lab.Lab) (string, error) {
@@ -114,8 +130,9 @@ func (a arm) train(ctx context.Context, l *lab.Lab) (string, error) {
 	return l.RL(ctx, a.name, a.method, "", a.edit)
 }
 
-func measure(name string, ts []metrics.Trajectory) result {
-	r := result{row: metrics.Summarize(name, ts, 1, 2)}
+// measure adds to a seed's row the collapse and section 8.2's numbers.
+func measure(row metrics.Row, ts []metrics.Trajectory) result {
+	r := result{row: row}
 	ratios := metrics.EditRatios(ts, 1, 2)
 	same := 0
 	for _, x := range ratios {
@@ -127,24 +144,23 @@ func measure(name string, ts []metrics.Trajectory) result {
 		r.unchanged = float64(same) / float64(len(ratios))
 	}
 	r.failPass, r.passFail = metrics.UnitChanges(ts, 1, 2)
+	r.better, r.worse = metrics.ProblemsBetterWorse(ts, 1, 2).Shares()
 	return r
 }
 
-func report(results [][]result) {
-	var spreads []metrics.Spread
-	for i, a := range arms {
-		var rows []metrics.Row
-		for _, r := range results[i] {
-			rows = append(rows, r.row)
-		}
-		spreads = append(spreads, metrics.OverSeeds(a.name, rows))
-	}
+func report(spreads []metrics.Spread, results [][]result) {
 	fmt.Print(metrics.SpreadTable(spreads))
-	fmt.Printf("\n%-16s %24s %16s %16s\n", "model", "wrong turn 2 unchanged", "tests fail→pass", "tests pass→fail")
+	fmt.Println(metrics.SeedsNote)
+	fmt.Printf("\n%-16s %24s %16s %16s %16s %16s\n", "model", "wrong turn 2 unchanged",
+		"tests fail→pass", "tests pass→fail", "problems better", "problems worse")
 	for i, a := range arms {
-		fmt.Printf("%-16s %24s %16s %16s\n", a.name, spread(results[i], func(r result) float64 { return r.unchanged }),
-			spread(results[i], func(r result) float64 { return r.failPass }), spread(results[i], func(r result) float64 { return r.passFail }))
+		rs := results[i]
+		fmt.Printf("%-16s %24s %16s %16s %16s %16s\n", a.name, spread(rs, func(r result) float64 { return r.unchanged }),
+			spread(rs, func(r result) float64 { return r.failPass }), spread(rs, func(r result) float64 { return r.passFail }),
+			spread(rs, func(r result) float64 { return r.better }), spread(rs, func(r result) float64 { return r.worse }))
 	}
+	fmt.Println("mean ± sd over seeds; tests: % of all unit tests that flip between the turns; " +
+		"problems: % of problems whose number of passing tests went up or down (section 8.2's reading in Table 5)")
 }
 
 // spread is "mean ± sd" in percent of one number over seeds.
@@ -154,18 +170,37 @@ func spread(rs []result, f func(result) float64) string {
 		xs[i] = f(r)
 	}
 	m, sd := metrics.MeanSD(xs)
-	return fmt.Sprintf("%.1f ± %.1f", 100*m, 100*sd)
+	return metrics.Percent(m) + " ± " + metrics.Percent(sd)
 }
 
-func writeCSV(path string, seeds []uint64, results [][]result) error {
+func writeCSV(path string, seeds []uint64, spreads []metrics.Spread, results [][]result) error {
 	var records [][]string
 	for i, a := range arms {
 		for k, r := range results[i] {
-			rec := []string{a.name, strconv.FormatUint(seeds[k], 10)}
-			rec = append(rec, cli.Fixed(r.row.Acc1, r.row.Acc2, r.row.IToC, r.row.CToI, r.row.Delta, r.unchanged, r.failPass, r.passFail)...)
-			records = append(records, rec)
+			records = append(records, record(a.name, strconv.FormatUint(seeds[k], 10), r))
 		}
+		records = append(records, record(a.name, "all", mean(results[i], spreads[i].Mean)))
 	}
-	return cli.WriteCSV(path, []string{"model", "seed", "acc_t1", "acc_t2", "i_to_c", "c_to_i", "delta",
-		"wrong_t2_unchanged", "tests_fail_to_pass", "tests_pass_to_fail"}, records)
+	header := append([]string{"model", "seed"}, cli.RowHeader()...)
+	header = append(header, "wrong_t2_unchanged", "tests_fail_to_pass", "tests_pass_to_fail", "problems_better", "problems_worse")
+	return cli.WriteCSV(path, append(header, cli.IntervalHeader()...), records)
+}
+
+func record(model, seed string, r result) []string {
+	rec := append([]string{model, seed}, cli.RowFields(r.row)...)
+	rec = append(rec, cli.Fixed(r.unchanged, r.failPass, r.passFail, r.better, r.worse)...)
+	return append(rec, cli.IntervalFields(r.row)...)
+}
+
+// mean is the seeds' mean of each number, beside the spread's mean row.
+func mean(rs []result, row metrics.Row) result {
+	m, k := result{row: row}, float64(len(rs))
+	for _, r := range rs {
+		m.unchanged += r.unchanged / k
+		m.failPass += r.failPass / k
+		m.passFail += r.passFail / k
+		m.better += r.better / k
+		m.worse += r.worse / k
+	}
+	return m
 }

@@ -1,8 +1,13 @@
 // Command gamma runs section 8.1's ablation from a plain Go program: CoCoS
 // trained with each discount γ over several seeds, each best-reward model
-// evaluated turn 1 → turn 2, the table printed as mean ± sd over seeds and
-// written to OUT/gamma.csv (one line per seed and γ). The calls are the
-// γ notebook's (cocos/lab); runs resume, so a second run only reads back.
+// evaluated turn 1 → turn 2, the table printed over seeds (accuracies as
+// mean ± sd, Δi→c, Δc→i and Δ as the mean and its two-level bootstrap
+// interval over seeds and problems, McNemar's p pooled over seeds) and
+// written to OUT/gamma.csv: one line per seed and γ, each change with its
+// 95 % paired-bootstrap bounds over that seed's problems and McNemar's p,
+// and per γ a line with seed "all" holding the means, the two-level
+// bounds and the pooled p. The calls are the γ notebook's (cocos/lab);
+// runs resume, so a second run only reads back.
 //
 //	go run ./examples/gamma -seeds 1,2,3 -out runs/gamma
 //
@@ -47,34 +52,35 @@ func run(ctx context.Context, seedList, gammaList, out, split string) error {
 	if err != nil {
 		return fmt.Errorf("-gammas: %w", err)
 	}
-	rows := make([][]metrics.Row, len(gammas)) // per γ, one row per seed
+	evals := make([][][]metrics.Trajectory, len(gammas)) // per γ, one evaluation per seed
 	for _, seed := range seeds {
 		got, err := seedRuns(ctx, seed, gammas, out, split)
 		if err != nil {
 			return fmt.Errorf("seed %d: %w", seed, err)
 		}
-		for i, r := range got {
-			rows[i] = append(rows[i], r)
+		for i, ts := range got {
+			evals[i] = append(evals[i], ts)
 		}
 	}
 	var spreads []metrics.Spread
 	for i, g := range gammas {
-		spreads = append(spreads, metrics.OverSeeds(fmt.Sprintf("γ=%g", g), rows[i]))
+		spreads = append(spreads, metrics.SummarizeSeeds(fmt.Sprintf("γ=%g", g), evals[i], 1, 2))
 	}
-	fmt.Printf("CoCoS per γ, turn 1 → turn 2 on the %s split, %% (mean ± sd over seeds %s)\n", split, seedList)
+	fmt.Printf("CoCoS per γ, turn 1 → turn 2 on the %s split, %% (seeds %s)\n", split, seedList)
 	fmt.Print(metrics.SpreadTable(spreads))
-	return writeCSV(filepath.Join(out, "gamma.csv"), seeds, gammas, rows)
+	fmt.Println(metrics.SeedsNote)
+	return writeCSV(filepath.Join(out, "gamma.csv"), seeds, gammas, spreads)
 }
 
 // seedRuns trains and evaluates one seed's CoCoS run per γ, from that
 // seed's boost model, in OUT/seed-N.
-func seedRuns(ctx context.Context, seed uint64, gammas []float64, out, split string) ([]metrics.Row, error) {
+func seedRuns(ctx context.Context, seed uint64, gammas []float64, out, split string) ([][]metrics.Trajectory, error) {
 	l, err := cli.OpenSeed(seed, out, split)
 	if err != nil {
 		return nil, err
 	}
 	defer l.Close()
-	var rows []metrics.Row
+	var evals [][]metrics.Trajectory
 	for _, g := range gammas {
 		name := fmt.Sprintf("gamma-%g", g)
 		best, err := l.RL(ctx, name, train.CoCoS, "", func(c *train.RLConfig) {
@@ -87,18 +93,24 @@ func seedRuns(ctx context.Context, seed uint64, gammas []float64, out, split str
 		if err != nil {
 			return nil, err
 		}
-		rows = append(rows, metrics.Summarize(name, ts, 1, 2))
+		evals = append(evals, ts)
 	}
-	return rows, nil
+	return evals, nil
 }
 
-func writeCSV(path string, seeds []uint64, gammas []float64, rows [][]metrics.Row) error {
+func writeCSV(path string, seeds []uint64, gammas []float64, spreads []metrics.Spread) error {
 	var records [][]string
 	for i, g := range gammas {
-		for k, r := range rows[i] {
-			rec := []string{strconv.FormatFloat(g, 'g', -1, 64), strconv.FormatUint(seeds[k], 10)}
-			records = append(records, append(rec, cli.Fixed(r.Acc1, r.Acc2, r.IToC, r.CToI, r.Delta)...))
+		gamma := strconv.FormatFloat(g, 'g', -1, 64)
+		for k, r := range spreads[i].Rows {
+			records = append(records, record(gamma, strconv.FormatUint(seeds[k], 10), r))
 		}
+		records = append(records, record(gamma, "all", spreads[i].Mean))
 	}
-	return cli.WriteCSV(path, []string{"gamma", "seed", "acc_t1", "acc_t2", "i_to_c", "c_to_i", "delta"}, records)
+	header := append(append([]string{"gamma", "seed"}, cli.RowHeader()...), cli.IntervalHeader()...)
+	return cli.WriteCSV(path, header, records)
+}
+
+func record(gamma, seed string, r metrics.Row) []string {
+	return append(append([]string{gamma, seed}, cli.RowFields(r)...), cli.IntervalFields(r)...)
 }
