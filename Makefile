@@ -38,6 +38,8 @@ examples:
 	test -s build/examples/gamma/gamma.csv
 	COCOS_SCALE=reduced $(GO) run ./examples/ablations -seeds 1 -out build/examples/ablations
 	test -s build/examples/ablations/ablations.csv
+	COCOS_SCALE=reduced $(GO) run ./examples/recipes -seeds 1 -recipes paper,released,paper+budget -gammas 0,2 -out build/examples/recipes
+	test -s build/examples/recipes/effects.csv && test -s build/examples/recipes/gamma.csv
 
 # The quickstart notebook run in headless Chromium; the screenshot lands in docs/.
 browser-test: setup

@@ -53,6 +53,11 @@ func TestReducedDemo(t *testing.T) {
 	if !strings.Contains(string(html), `href="explorer.html#kind=eval&amp;method=cocos&amp;transition=c%E2%86%92i"`) {
 		t.Error("the report's Δc→i cell does not link to the explorer")
 	}
+	for _, want := range []string{"cocos: paper; turn-rl: paper", "Trajectories trained as two sequences"} {
+		if !strings.Contains(string(html), want) {
+			t.Errorf("the report does not show %q (the runs' recipes and the split share)", want)
+		}
+	}
 	checkExplorer(t, run)
 	again := cocos(t, bin, dir, "demo", "--reduced", "--dir", "run", "--quiet")
 	if tables(first) != tables(again) {

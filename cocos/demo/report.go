@@ -1,8 +1,11 @@
 package demo
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/cocos-go/cocos/cocos/evaluate"
 	"github.com/cocos-go/cocos/cocos/explore"
@@ -125,26 +128,41 @@ func training(dir string) report.Section {
 		x, loss := steps(ps, func(p train.Progress) float64 { return p.Loss })
 		s.Charts = append(s.Charts, report.Line("Boost SFT loss", "step", "loss", x, report.Series{Name: "boost", Values: loss}))
 	}
-	var rewards, kls []report.Series
+	var rewards, kls, splits []report.Series
 	var x []any
-	for _, run := range []string{"cocos", "turn-rl"} {
+	var recipes []string
+	for _, run := range rlRuns {
 		ps, err := train.ReadProgress(filepath.Join(dir, run))
 		if err != nil {
 			continue
 		}
-		var r, k []any
+		var r, k, sp []any
 		x, r = steps(ps, func(p train.Progress) float64 { return p.Reward })
 		_, k = steps(ps, func(p train.Progress) float64 { return p.KL })
+		_, sp = steps(ps, func(p train.Progress) float64 { return 100 * p.Split })
 		rewards, kls = append(rewards, report.Series{Name: run, Values: r}), append(kls, report.Series{Name: run, Values: k})
+		splits = append(splits, report.Series{Name: run, Values: sp})
+		recipes = append(recipes, run+": "+recipeOf(filepath.Join(dir, run)))
 	}
 	if len(rewards) > 0 {
+		s.Text = "Recipes (cocos/recipe): " + strings.Join(recipes, "; ") + ". Trained as two sequences: the share of a step's trajectories whose turn-2 context does not begin with the turn-1 ids the model sampled (turn 1 is then trained on those ids in a row of its own)."
 		s.Charts = append(s.Charts, report.Line("Mean training reward R", "step", "reward", x, rewards...),
-			report.Line("Sequence KL to the boost model", "step", "KL", x, kls...))
+			report.Line("Sequence KL to the boost model", "step", "KL", x, kls...),
+			report.Line("Trajectories trained as two sequences", "step", "% of trajectories", x, splits...))
 	}
 	if len(s.Charts) == 0 {
 		s.Text = "No training logs found."
 	}
 	return s
+}
+
+// recipeOf is the recipe a run recorded in its recipe.json.
+func recipeOf(dir string) string {
+	var meta struct{ Recipe string }
+	if b, err := os.ReadFile(filepath.Join(dir, "recipe.json")); err == nil && json.Unmarshal(b, &meta) == nil && meta.Recipe != "" {
+		return meta.Recipe
+	}
+	return "unrecorded"
 }
 
 func steps(ps []train.Progress, f func(train.Progress) float64) (x, y []any) {

@@ -47,7 +47,7 @@ func (l *Lab) Eval(ctx context.Context, name string, e Evaluation) ([]metrics.Tr
 		e.Turns = l.Scale.Turns
 	}
 	dir := l.Path("eval", name)
-	if rows, ok := l.cached(dir, e); ok {
+	if rows, ok := l.cached(dir, l.key(e)); ok {
 		ts := evaluate.Trajectories(rows)
 		if _, err := os.Stat(filepath.Join(dir, diagnosticsFile)); err != nil { // evaluated before diagnostics existed
 			return ts, saveDiagnostics(dir, name, ts)
@@ -64,10 +64,23 @@ func (l *Lab) Eval(ctx context.Context, name string, e Evaluation) ([]metrics.Tr
 		return nil, fmt.Errorf("lab: eval %s: %w", name, err)
 	}
 	l.logf("%s: %d problems × %d turns in %v", name, len(ps), e.Turns, time.Since(start).Round(time.Second))
-	if err := saveRows(dir, res.Rows, e); err != nil {
+	if err := saveRows(dir, res.Rows, l.key(e)); err != nil {
 		return nil, fmt.Errorf("lab: eval %s: %w", name, err)
 	}
 	return res.Trajectories, saveDiagnostics(dir, name, res.Trajectories)
+}
+
+// key is what an evaluation is cached under: e with its models named
+// relative to the root lab's directory when they lie inside it, so that a
+// lab opened from another working directory (a notebook's, an example's)
+// reads the same evaluation back.
+func (l *Lab) key(e Evaluation) Evaluation {
+	for _, p := range []*string{&e.Model, &e.Corrector} {
+		if rel, err := filepath.Rel(l.rootLab().Dir, *p); *p != "" && err == nil && filepath.IsLocal(rel) {
+			*p = rel
+		}
+	}
+	return e
 }
 
 // diagnosticsFile holds an evaluation's metrics.Diagnostics beside its rows.

@@ -39,12 +39,14 @@ type Lab struct {
 }
 
 // Open opens a lab in $COCOS_RUNS/NAME, else runs/NAME (see OpenDir).
-func Open(s Scale) (*Lab, error) {
-	root := os.Getenv("COCOS_RUNS")
-	if root == "" {
-		root = "runs"
+func Open(s Scale) (*Lab, error) { return OpenDir(s, filepath.Join(RunsRoot(), s.Name)) }
+
+// RunsRoot is where labs keep their runs: $COCOS_RUNS, else runs.
+func RunsRoot() string {
+	if root := os.Getenv("COCOS_RUNS"); root != "" {
+		return root
 	}
-	return OpenDir(s, filepath.Join(root, s.Name))
+	return "runs"
 }
 
 // OpenDir loads the scale's problems and starts the backend and the

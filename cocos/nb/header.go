@@ -85,7 +85,7 @@ func describe(s lab.Scale) string {
 	if size == "" {
 		size = fmt.Sprintf("hidden %d × %d layers from scratch", m.HiddenSize, m.NumHiddenLayers)
 	}
-	return fmt.Sprintf("%s (%s data, %s, SFT %d × %d, RL %d × %d × %d, %d %s problems)", s.Name, s.Dataset, size,
+	return fmt.Sprintf("%s (recipe %s, %s data, %s, SFT %d × %d, RL %d × %d × %d, %d %s problems)", s.Name, s.Recipe, s.Dataset, size,
 		s.SFT.Steps, s.SFT.Batch, s.RL.Steps, s.RL.Batch, max(s.RL.K, 2), s.EvalProblems, evalSplit(s))
 }
 
