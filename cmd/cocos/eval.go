@@ -232,8 +232,14 @@ func runSETS(ctx context.Context, r *evaluate.Runner, mode string, samples int, 
 	c := res.Confusion
 	fmt.Printf("SETS (%s verifier), %d samples per problem, %d problems; Acc@t1 is the samples' mean, Acc@t2 the answers'\n", mode, samples, len(ps))
 	// The paper's table; the transitions are unobservable (SETS keeps no single first answer).
-	fmt.Printf("%-16s %8s %8s %8s %8s %8s\n", "method", "Acc@t1", "Acc@t2", "Δi→c", "Δc→i", "Δ")
-	fmt.Printf("%-16s %8.1f %8.1f %8s %8s %8.1f\n", short(r.Method), 100*res.Acc1, 100*res.Acc2, "-", "-", 100*(res.Acc2-res.Acc1))
+	delta, err := res.Delta()
+	if err != nil {
+		return fmt.Errorf("eval: %w", err)
+	}
+	fmt.Printf("%-16s %8s %8s %8s %8s %24s\n", "method", "Acc@t1", "Acc@t2", "Δi→c", "Δc→i", "Δ")
+	fmt.Printf("%-16s %8s %8s %8s %8s %24s\n", short(r.Method), metrics.Percent(res.Acc1), metrics.Percent(res.Acc2), "-", "-",
+		metrics.WithInterval(delta.Value, delta.Interval))
+	fmt.Println("In brackets the 95 % paired-bootstrap interval over problems.")
 	fmt.Printf("verifier vs tests: correct→verified %d, incorrect→verified %d, correct→rejected %d, incorrect→rejected %d (accuracy %.1f%%)\n",
 		c.TruePositive, c.FalsePositive, c.FalseNegative, c.TrueNegative, 100*c.Accuracy())
 	return nil

@@ -6,6 +6,7 @@ package evaluate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -60,6 +61,16 @@ func (r *Runner) next(ctx context.Context, ps []data.Problem, prompts, codes []s
 	return out, nil
 }
 
+// contextProblem names the problem whose prompt did not fit the model's
+// context (a *model.ContextError knows only its row in the batch).
+func contextProblem(err error, ps []data.Problem) error {
+	var ce *model.ContextError
+	if errors.As(err, &ce) && ce.Row >= 0 && ce.Row < len(ps) {
+		return fmt.Errorf("problem %s: %w", ps[ce.Row].ID, err)
+	}
+	return err
+}
+
 // Result is an evaluation's outcome.
 type Result struct {
 	Trajectories []metrics.Trajectory // per problem, turns 1..T
@@ -110,7 +121,7 @@ func (r *Runner) runBatch(ctx context.Context, ps []data.Problem, turns int) ([]
 		}
 		gens, err := d.Generate(prompts, r.Generate)
 		if err != nil {
-			return nil, nil, fmt.Errorf("evaluate: turn %d: %w", t, err)
+			return nil, nil, fmt.Errorf("evaluate: turn %d: %w", t, contextProblem(err, ps))
 		}
 		jobs := make([]sandbox.Job, len(ps))
 		codes := make([]string, len(ps))

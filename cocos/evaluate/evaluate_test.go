@@ -2,6 +2,7 @@ package evaluate
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
 	"path/filepath"
@@ -91,5 +92,40 @@ func TestRunKeepsFinishedBatches(t *testing.T) {
 	}
 	if len(res.Trajectories) != 2 || len(res.Rows) != 4 {
 		t.Errorf("kept %d trajectories and %d rows, want the first batch's 2 and 4", len(res.Trajectories), len(res.Rows))
+	}
+}
+
+// TestRunPastContext: a turn whose prompt plus budget exceeds the model's
+// context fails the evaluation with an error naming the problem and both
+// numbers, rather than generating past the positions the model knows.
+func TestRunPastContext(t *testing.T) {
+	tasks := data.Suite(data.SuiteConfig{Train: 10, Test: 4})
+	tok := tinytest.Tokenizer(t, tasks, 400)
+	ps := data.SuiteProblems(tasks, "test")[:2]
+	const maxNew = 8
+	longest := 0 // turn 1 fits exactly; turn 2, its prompt longer, does not
+	for _, p := range ps {
+		ids, err := tok.Encode(prompt.Builder{}.First(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		longest = max(longest, len(ids))
+	}
+	cfg := tinytest.Config(tok.VocabSize(), 32, 1)
+	cfg.MaxPositionEmbeddings = longest + maxNew
+	r := &Runner{Model: tinytest.Model(t, cfg, 1, 0.5), Tokenizer: tok, Judge: tinytest.Judge(t),
+		Generate: model.GenerateConfig{MaxNewTokens: maxNew}}
+	res, err := r.Run(context.Background(), ps, 2)
+	var ce *model.ContextError
+	if !errors.As(err, &ce) {
+		t.Fatalf("got %v, want a *model.ContextError", err)
+	}
+	for _, want := range []string{"turn 2", "problem " + ps[ce.Row].ID, fmt.Sprint(ce.PromptTokens), fmt.Sprint(cfg.MaxPositionEmbeddings)} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q does not say %q", err, want)
+		}
+	}
+	if len(res.Rows) != 0 {
+		t.Errorf("%d rows of a batch that failed", len(res.Rows))
 	}
 }

@@ -41,7 +41,9 @@ func (d *Dialogue) Generate(prompts []string, cfg GenerateConfig) ([]Generation,
 	return d.GenerateIDs(ids, cfg)
 }
 
-// GenerateIDs is Generate for tokenized prompts.
+// GenerateIDs is Generate for tokenized prompts. A prompt whose tokens
+// plus cfg.MaxNewTokens exceed the model's context gets a *ContextError
+// before anything is computed.
 func (d *Dialogue) GenerateIDs(prompts [][]int, cfg GenerateConfig) ([]Generation, error) {
 	cfg.fill()
 	if d.tok == nil && len(cfg.StopStrings) > 0 {
@@ -49,6 +51,12 @@ func (d *Dialogue) GenerateIDs(prompts [][]int, cfg GenerateConfig) ([]Generatio
 	}
 	if d.cache != nil && len(prompts) != d.cache.Batch {
 		return nil, fmt.Errorf("model: dialogue of %d rows continued with %d prompts", d.cache.Batch, len(prompts))
+	}
+	// Before anything is fed or allocated: a prompt far past the context
+	// would otherwise allocate its attention scores (tens of GB) and kill
+	// the process, taking every other row (and a server's clients) with it.
+	if err := d.m.CheckContext(prompts, cfg.MaxNewTokens); err != nil {
+		return nil, err
 	}
 	if d.held == nil {
 		d.held, d.slots = make([][]int, len(prompts)), make([][]int, len(prompts))

@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -81,13 +82,52 @@ type Generation struct {
 
 func roundUp(n, k int) int { return (n + k - 1) / k * k }
 
+// ContextLength is the most tokens a row may hold, its prompt and its new
+// tokens together: config.json's max_position_embeddings, or 0 (no limit)
+// when the config leaves it unset.
+func (m *Model) ContextLength() int { return max(m.Config.MaxPositionEmbeddings, 0) }
+
+// ContextError reports a prompt whose tokens and generation budget
+// together exceed the model's context: generation refuses it up front
+// rather than run past the positions the model was trained on (and
+// allocate a cache and attention scores for them).
+type ContextError struct {
+	Row           int // the prompt's index in the generation call
+	PromptTokens  int
+	MaxNewTokens  int
+	ContextLength int
+}
+
+func (e *ContextError) Error() string {
+	return fmt.Sprintf("model: prompt %d: %d prompt tokens + %d new tokens = %d exceed the model's maximum context length of %d tokens (max_position_embeddings)",
+		e.Row, e.PromptTokens, e.MaxNewTokens, e.PromptTokens+e.MaxNewTokens, e.ContextLength)
+}
+
+// CheckContext returns a *ContextError for the first prompt that, with
+// maxNew tokens after it, does not fit the model's context; nil when all
+// fit or the model sets no limit.
+func (m *Model) CheckContext(prompts [][]int, maxNew int) error {
+	limit := m.ContextLength()
+	if limit == 0 {
+		return nil
+	}
+	for i, p := range prompts {
+		if len(p)+maxNew > limit {
+			return &ContextError{Row: i, PromptTokens: len(p), MaxNewTokens: maxNew, ContextLength: limit}
+		}
+	}
+	return nil
+}
+
 // Generate completes prompts as one batch with the KV cache.
 func (m *Model) Generate(tok Tokenizer, prompts []string, cfg GenerateConfig) ([]Generation, error) {
 	return m.NewDialogue(tok).Generate(prompts, cfg)
 }
 
 // GenerateIDs completes tokenized prompts. tok decodes text for stop
-// strings; it may be nil when there are none (Text is then empty).
+// strings; it may be nil when there are none (Text is then empty). A
+// prompt that does not fit the context with MaxNewTokens after it gets a
+// *ContextError (see CheckContext).
 func (m *Model) GenerateIDs(tok Tokenizer, prompts [][]int, cfg GenerateConfig) ([]Generation, error) {
 	return m.NewDialogue(tok).GenerateIDs(prompts, cfg)
 }

@@ -1,7 +1,10 @@
 package model
 
 import (
+	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/cocos-go/cocos/cocos/tokenizer"
@@ -181,5 +184,66 @@ func TestDialogueMatchesFresh(t *testing.T) {
 	}
 	if _, err := d.Generate(prompts[:2], cfg); err == nil {
 		t.Error("a dialogue of 3 rows continued with 2 prompts")
+	}
+}
+
+// TestGenerateRefusesPastContext: a prompt whose tokens plus the budget
+// exceed max_position_embeddings (256 here) gets a *ContextError naming
+// both numbers, before anything is fed — a prompt of 200,000 tokens must
+// not allocate its attention scores — and a dialogue so refused goes on.
+func TestGenerateRefusesPastContext(t *testing.T) {
+	m := tinyModel(t, 97)
+	ids := func(n int) []int {
+		out := make([]int, n)
+		for i := range out {
+			out[i] = 1 + i%96
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name    string
+		prompts [][]int
+		maxNew  int
+		row     int // the row refused; -1 when all fit
+	}{
+		{"fits exactly", [][]int{ids(250), ids(3)}, 6, -1},
+		{"one token over", [][]int{ids(3), ids(251)}, 6, 1},
+		{"default budget of 512", [][]int{ids(3)}, 0, 0},
+		{"far past the context", [][]int{ids(200_000)}, 16, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			gens, err := m.GenerateIDs(nil, c.prompts, GenerateConfig{MaxNewTokens: c.maxNew, StopStrings: []string{}})
+			if c.row < 0 {
+				if err != nil || len(gens) != len(c.prompts) {
+					t.Fatalf("within the context: %v", err)
+				}
+				return
+			}
+			var ce *ContextError
+			if !errors.As(err, &ce) {
+				t.Fatalf("got %v, want a *ContextError", err)
+			}
+			budget := c.maxNew
+			if budget == 0 {
+				budget = 512 // GenerateConfig's default
+			}
+			want := ContextError{Row: c.row, PromptTokens: len(c.prompts[c.row]), MaxNewTokens: budget, ContextLength: 256}
+			if *ce != want {
+				t.Errorf("error %+v, want %+v", *ce, want)
+			}
+			for _, n := range []int{want.PromptTokens, want.MaxNewTokens, want.ContextLength} {
+				if !strings.Contains(err.Error(), fmt.Sprint(n)) {
+					t.Errorf("%q does not name %d", err, n)
+				}
+			}
+		})
+	}
+	d := m.NewDialogue(nil)
+	cfg := GenerateConfig{MaxNewTokens: 4, StopStrings: []string{}}
+	if _, err := d.GenerateIDs([][]int{ids(300)}, cfg); err == nil {
+		t.Fatal("a dialogue's turn past the context was generated")
+	}
+	if _, err := d.GenerateIDs([][]int{ids(10)}, cfg); err != nil {
+		t.Errorf("the next turn, within the context: %v", err)
 	}
 }

@@ -60,7 +60,7 @@ func ExtractReleased(response string) string {
 // clean_up_tokenization_spaces=True, which the released code passes: it
 // drops the space before . ? ! , and English contractions, and turns
 // " ' " into "'" — in Python source that can change a program
-// ("a + ' ' + b" becomes "a +'' + b").
+// ("a + ' ' + b" becomes "a +” + b").
 func CleanUpTokenizationSpaces(s string) string {
 	// In transformers' order, each on the previous one's output: one pass
 	// would differ where a replacement makes another's pattern ("x  ' s").

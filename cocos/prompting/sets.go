@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/cocos-go/cocos/cocos/metrics"
 	"github.com/cocos-go/cocos/cocos/model"
 	"github.com/cocos-go/cocos/cocos/prompt"
 	"github.com/cocos-go/cocos/data"
@@ -52,6 +53,16 @@ type SETSResult struct {
 	Acc1, Acc2 float64
 	Confusion  Confusion
 	Rows       []trajectory.Row // per sample: turn 1 (sampled) and turn 2 (after correction, or kept)
+	// Sampled and Answered are, per problem, the share of its sampled
+	// programs that are correct and whether its answer is (1 or 0): the
+	// per-problem values of Acc1 and Acc2.
+	Sampled, Answered []float64
+}
+
+// Delta is Acc2 − Acc1 with its 95 % paired bootstrap interval over
+// problems.
+func (r SETSResult) Delta() (metrics.Difference, error) {
+	return metrics.Bootstrap{}.Difference([][]float64{r.Sampled}, [][]float64{r.Answered})
 }
 
 // Run runs SETS on problems.
@@ -67,8 +78,10 @@ func (s *SETS) Run(ctx context.Context, problems []data.Problem) (SETSResult, er
 			return res, fmt.Errorf("prompting: SETS %s: %w", p.ID, err)
 		}
 		res.Acc1 += acc1 / float64(len(problems))
+		res.Sampled, res.Answered = append(res.Sampled, acc1), append(res.Answered, 0)
 		if ok {
 			res.Acc2 += 1 / float64(len(problems))
+			res.Answered[i] = 1
 		}
 	}
 	return res, nil

@@ -92,12 +92,12 @@ type RLOOConfig struct {
 	// neither [DONE] nor EOS, and trains (loss and KL) each turn's tokens up
 	// to the first padding token (EOS where pad = EOS), as the released code
 	// does; false (the paper): a turn ends at [DONE] or EOS.
-	Budget      bool
-	Clip        float64 // PPO clip range on the sequence ratio; 0 is plain REINFORCE (the released code: 0.2)
-	Epochs      int     // optimisation epochs per batch; default 1 (the released code too)
-	LR          float64 // Adam learning rate; default 1e-5
-	Steps       int     // default 1500
-	Batch       int     // prompts per step; default 128 / K
+	Budget bool
+	Clip   float64 // PPO clip range on the sequence ratio; 0 is plain REINFORCE (the released code: 0.2)
+	Epochs int     // optimisation epochs per batch; default 1 (the released code too)
+	LR     float64 // Adam learning rate; default 1e-5
+	Steps  int     // default 1500
+	Batch  int     // prompts per step; default 128 / K
 	// Turn1KL adds SCoRe stage I's penalty: this coefficient times the KL
 	// of the turn-1 tokens alone (0.25 in the released code), on top of Beta.
 	Turn1KL float64

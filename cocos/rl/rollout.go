@@ -2,6 +2,7 @@ package rl
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -77,7 +78,7 @@ func (s *Sampler) Sample(ctx context.Context, problems []data.Problem, cfg RLOOC
 	d := s.Policy.NewDialogue(s.Tokenizer)
 	g1, err := s.turn1(d, problems, p1, firsts, gen)
 	if err != nil {
-		return nil, fmt.Errorf("rl: turn 1: %w", err)
+		return nil, fmt.Errorf("rl: turn 1: %w", contextProblem(err, problems, firsts))
 	}
 	r1, err := s.judge(ctx, problems, firsts, g1)
 	if err != nil {
@@ -107,7 +108,7 @@ func (s *Sampler) Sample(ctx context.Context, problems []data.Problem, cfg RLOOC
 	}
 	g2, err := d.Generate(p2, gen)
 	if err != nil {
-		return nil, fmt.Errorf("rl: turn 2: %w", err)
+		return nil, fmt.Errorf("rl: turn 2: %w", contextProblem(err, problems, cfg.K))
 	}
 	r2, err := s.judge(ctx, problems, cfg.K, g2)
 	if err != nil {
@@ -123,6 +124,17 @@ func (s *Sampler) Sample(ctx context.Context, problems []data.Problem, cfg RLOOC
 		smp.Rollout.Reward = cfg.trajectoryReward(smp.TurnRewards[:])
 	}
 	return samples, nil
+}
+
+// contextProblem names the problem whose prompt did not fit the model's
+// context: a *model.ContextError knows only its row, and row r of a turn
+// with per rows a problem is problems[r/per].
+func contextProblem(err error, problems []data.Problem, per int) error {
+	var ce *model.ContextError
+	if errors.As(err, &ce) && per > 0 && ce.Row >= 0 && ce.Row/per < len(problems) {
+		return fmt.Errorf("problem %s: %w", problems[ce.Row/per].ID, err)
+	}
+	return err
 }
 
 // generateConfig is the rollouts' sampling: the temperature and top-k, and

@@ -2,6 +2,8 @@ package rl
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -271,4 +273,37 @@ func TestTurn2GammaCancels(t *testing.T) {
 		t.Fatal("the step did not move the policy")
 	}
 	tinytest.SameWeights(t, models[0], models[1])
+}
+
+// TestSamplePastContext: a rollout whose turn-2 prompt plus budget exceeds
+// the policy's context fails with an error naming the problem (row r of a
+// turn of K rows a problem is problem r/K) and both numbers.
+func TestSamplePastContext(t *testing.T) {
+	tasks := data.Suite(data.SuiteConfig{Train: 8, Test: 2})
+	tok := tinytest.Tokenizer(t, tasks, 400)
+	problems := data.SuiteProblems(tasks, "train")[:2]
+	const maxNew = 6
+	longest := 0 // turn 1 fits exactly; turn 2, its prompt longer, does not
+	for _, p := range problems {
+		ids, err := tok.Encode(prompt.Builder{}.First(p))
+		if err != nil {
+			t.Fatal(err)
+		}
+		longest = max(longest, len(ids))
+	}
+	mc := tinytest.Config(tok.VocabSize(), 32, 1)
+	mc.MaxPositionEmbeddings = longest + maxNew
+	s := &Sampler{Policy: tinytest.Model(t, mc, 1, 0.3), Tokenizer: tok, Judge: tinytest.Judge(t), MaxNewTokens: maxNew,
+		StopTokens: []int{tok.EOS}, PadToken: tok.PAD}
+	cfg := RLOOConfig{Mode: Trajectory, K: 2}
+	_, err := s.Sample(context.Background(), problems, cfg, 7)
+	var ce *model.ContextError
+	if !errors.As(err, &ce) {
+		t.Fatalf("got %v, want a *model.ContextError", err)
+	}
+	for _, want := range []string{"turn 2", "problem " + problems[ce.Row/cfg.K].ID, fmt.Sprint(ce.PromptTokens), fmt.Sprint(mc.MaxPositionEmbeddings)} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q does not say %q", err, want)
+		}
+	}
 }

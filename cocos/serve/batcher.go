@@ -10,7 +10,7 @@ import (
 
 // job is one request's prompts waiting for the model.
 type job struct {
-	prompts []string
+	prompts [][]int // tokenized (and checked against the context) by the handler
 	gen     model.GenerateConfig
 	reply   chan jobResult
 	// tokens, for a streamed job, gets an event per sampled token of each
@@ -27,7 +27,7 @@ type tokenEvent struct {
 	stop string
 }
 
-func newJob(prompts []string, gen model.GenerateConfig, stream bool) *job {
+func newJob(prompts [][]int, gen model.GenerateConfig, stream bool) *job {
 	j := &job{prompts: prompts, gen: gen, reply: make(chan jobResult, 1)}
 	if stream {
 		j.tokens = make(chan tokenEvent, len(prompts)*gen.MaxNewTokens)
@@ -107,7 +107,7 @@ func (b *batcher) collect(pending []*job) (group, rest []*job) {
 }
 
 func (b *batcher) generate(group []*job) {
-	var prompts []string
+	var prompts [][]int
 	var owner []*job // per row of the call: its job, and the row within it
 	var local []int
 	gen := group[0].gen
@@ -136,7 +136,7 @@ func (b *batcher) generate(group []*job) {
 	if n := int64(len(prompts)); n > b.largest.Load() {
 		b.largest.Store(n)
 	}
-	gens, err := b.m.Generate(b.tok, prompts, gen)
+	gens, err := b.m.GenerateIDs(b.tok, prompts, gen)
 	for _, j := range group {
 		if err != nil {
 			j.reply <- jobResult{err: err}

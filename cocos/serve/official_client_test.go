@@ -41,6 +41,7 @@ type seen struct {
 		Status  int     `json:"status"`
 		Message string  `json:"message"`
 		Param   *string `json:"param"`
+		Code    *string `json:"code"`
 	} `json:"error"`
 }
 
@@ -180,11 +181,13 @@ func mergeParams(a, b map[string]any) map[string]any {
 	return out
 }
 
-// TestOfficialClientErrors: every out-of-range or ill-typed parameter gets
-// a 400 that the official client reports with the parameter's name, and
-// the server keeps serving.
+// TestOfficialClientErrors: every out-of-range or ill-typed parameter,
+// and a prompt past the model's context, gets a 400 that the official
+// client reports with the parameter's name (and code), and the server
+// keeps serving.
 func TestOfficialClientErrors(t *testing.T) {
 	_, url := start(t, 8)
+	long := strings.Repeat("def add(a, b):\n    return a + b\n", 2000) // far past the context of 2048 tokens
 	bad := []struct {
 		param string
 		extra map[string]any
@@ -215,7 +218,11 @@ func TestOfficialClientErrors(t *testing.T) {
 		}
 		groups = append(groups, one(c))
 	}
-	groups = append(groups, one(call{Name: "after", Endpoint: "chat", Params: chatParams(nil)}))
+	// Past the context: one prompt of a list, and a chat.
+	groups = append(groups,
+		one(call{Name: "long-prompt", Endpoint: "completions", Params: completionParams(map[string]any{"prompt": []string{"x =", long}})}),
+		one(call{Name: "long-chat", Endpoint: "chat", Params: chatParams(map[string]any{"messages": []map[string]any{{"role": "user", "content": long}}})}),
+		one(call{Name: "after", Endpoint: "chat", Params: chatParams(nil)}))
 	got := official(t, url, groups...)
 	for i, b := range bad {
 		r := got[fmt.Sprint("bad", i)]
@@ -226,6 +233,13 @@ func TestOfficialClientErrors(t *testing.T) {
 		if r.Error == nil || r.Error.Status != want || r.Error.Param == nil || *r.Error.Param != b.param ||
 			!strings.Contains(r.Error.Message, strings.Split(b.param, "[")[0]) {
 			t.Errorf("%v: client saw %+v, want a %d naming %s", b.extra, r.Error, want, b.param)
+		}
+	}
+	for name, param := range map[string]string{"long-prompt": "prompt", "long-chat": "messages"} {
+		r := got[name]
+		if r.Error == nil || r.Error.Status != 400 || r.Error.Param == nil || *r.Error.Param != param || r.Error.Code == nil ||
+			*r.Error.Code != "context_length_exceeded" || !strings.Contains(r.Error.Message, "maximum context length is 2048 tokens") {
+			t.Errorf("%s: client saw %+v, want a 400 on %s with code context_length_exceeded naming the context", name, r.Error, param)
 		}
 	}
 	if after := got["after"]; after.Error != nil || len(after.Choices) != 1 {

@@ -30,7 +30,7 @@ func badParam(param, format string, args ...any) *apiError {
 // request is a checked request, ready for the batcher: row i*n+j of the
 // generation call is choice j of prompt i, as the API indexes choices.
 type request struct {
-	prompts      []string
+	prompts      [][]int // each prompt's tokens, checked against the context
 	n            int
 	gen          model.GenerateConfig
 	stops        []string
@@ -39,14 +39,48 @@ type request struct {
 }
 
 // rows are the generation call's prompts: each prompt n times.
-func (r *request) rows() []string {
-	out := make([]string, 0, len(r.prompts)*r.n)
+func (r *request) rows() [][]int {
+	out := make([][]int, 0, len(r.prompts)*r.n)
 	for _, p := range r.prompts {
 		for range r.n {
 			out = append(out, p)
 		}
 	}
 	return out
+}
+
+// tokenize encodes each prompt (the ids the batcher then generates from)
+// and refuses one that, with maxNew tokens after it, does not fit the
+// model's context, as vLLM does with a 400 naming both numbers: the model
+// would refuse it too, but in the batcher, failing every request batched
+// with it. n choices share their prompt, so it is checked once. field is
+// the API's name for the text: "prompt" or "messages".
+func (s *Server) tokenize(texts []string, maxNew int, field string) ([][]int, *apiError) {
+	out := make([][]int, len(texts))
+	for i, text := range texts {
+		where := "the " + field // vLLM's words for chat: "5082 in the messages"
+		if len(texts) > 1 {
+			where = fmt.Sprintf("%s[%d]", field, i)
+		}
+		ids, err := s.cfg.Tokenizer.Encode(text)
+		if err != nil {
+			return nil, badParam(field, "%s cannot be tokenized: %v", where, err)
+		}
+		var ce *model.ContextError
+		if errors.As(s.cfg.Model.CheckContext([][]int{ids}, maxNew), &ce) {
+			return nil, &apiError{status: http.StatusBadRequest, kind: "invalid_request_error", param: field, code: "context_length_exceeded",
+				msg: fmt.Sprintf("This model's maximum context length is %d tokens. However, you requested %d tokens (%d in %s, %d in the completion). "+
+					"Please reduce the length of the %s or completion.", ce.ContextLength, ce.PromptTokens+ce.MaxNewTokens, ce.PromptTokens, where, ce.MaxNewTokens, field)}
+		}
+		out[i] = ids
+	}
+	return out, nil
+}
+
+// tooLarge is the 413 of a request body over the server's cap.
+func tooLarge(limit int64) *apiError {
+	return &apiError{status: http.StatusRequestEntityTooLarge, kind: "invalid_request_error",
+		msg: fmt.Sprintf("request body is larger than this server's limit of %d bytes", limit)}
 }
 
 // roles a chat message may have; "developer" is the newer "system".

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -25,13 +26,22 @@ func start(t *testing.T, maxBatch int) (*serve.Server, string) {
 
 // startWindow is start with the batcher waiting window for more requests.
 func startWindow(t *testing.T, maxBatch int, window time.Duration) (*serve.Server, string) {
+	s, url, _ := startWith(t, func(c *serve.Config) { c.MaxBatch, c.Window = maxBatch, window })
+	return s, url
+}
+
+// startWith serves a tiny random model (context 2048) under the config
+// that edit makes, and returns that config too.
+func startWith(t *testing.T, edit func(*serve.Config)) (*serve.Server, string, serve.Config) {
 	tasks := data.Suite(data.SuiteConfig{Train: 10, Test: 2})
 	tok := tinytest.Tokenizer(t, tasks, 400)
 	m := tinytest.Model(t, tinytest.Config(tok.VocabSize(), 32, 1), 1, 0.5)
-	s := serve.New(serve.Config{Model: m, Tokenizer: tok, ModelID: "tiny", MaxBatch: maxBatch, Window: window})
+	cfg := serve.Config{Model: m, Tokenizer: tok, ModelID: "tiny"}
+	edit(&cfg)
+	s := serve.New(cfg)
 	hs := httptest.NewServer(s.Handler())
 	t.Cleanup(func() { hs.Close(); s.Close() })
-	return s, hs.URL
+	return s, hs.URL, cfg
 }
 
 func post(t *testing.T, url, body string, out any) int {
@@ -279,5 +289,97 @@ func TestStreamDisconnect(t *testing.T) {
 	}
 	if len(gone) != 2 || s.Freed() != 1 || s.Calls() != 2 {
 		t.Errorf("the client that left read %d events; %d rows freed, want 1; %d generation calls, want 2 (one shared)", len(gone), s.Freed(), s.Calls())
+	}
+}
+
+// TestContextLength: a prompt whose tokens plus max_tokens (or the
+// default 128) exceed the model's context gets vLLM's 400 naming both
+// numbers — for a lone prompt, one of a list, and a chat — before it
+// reaches the batcher, and the server answers the next request. (One such
+// prompt used to allocate ~48 GB and kill the process.)
+func TestContextLength(t *testing.T) {
+	_, url, cfg := startWith(t, func(*serve.Config) {})
+	limit := cfg.Model.ContextLength()
+	count := func(text string) int {
+		ids, err := cfg.Tokenizer.Encode(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ids)
+	}
+	long := strings.Repeat("def add(a, b):\n    return a + b\n", 2000)
+	// edge fits alone but not with the default 128 tokens after it.
+	edge := "x"
+	for count(edge) <= limit-128 {
+		edge += " = 1\nx"
+	}
+	if count(edge) >= limit {
+		t.Fatalf("edge prompt of %d tokens: want it under the context of %d", count(edge), limit)
+	}
+	quote := func(v any) string { b, _ := json.Marshal(v); return string(b) }
+	chat := []serve.ChatMessage{{Role: "system", Content: "You fix Python."}, {Role: "user", Content: long}}
+	for _, c := range []struct {
+		name, path, body, param, where string
+		tokens, maxNew                 int
+	}{
+		{"prompt", "/v1/completions", `{"prompt":` + quote(long) + `,"max_tokens":16}`, "prompt", "in the prompt", count(long), 16},
+		{"default max_tokens", "/v1/completions", `{"prompt":` + quote(edge) + `}`, "prompt", "in the prompt", count(edge), 128},
+		{"one of a list, n=4", "/v1/completions", `{"prompt":["def f(",` + quote(long) + `],"n":4,"max_tokens":16}`, "prompt", "in prompt[1]", count(long), 16},
+		{"chat", "/v1/chat/completions", `{"messages":` + quote(chat) + `,"max_completion_tokens":16}`, "messages", "in the messages", count(serve.ChatPrompt(chat)), 16},
+		{"chat streamed", "/v1/chat/completions", `{"messages":` + quote(chat) + `,"stream":true}`, "messages", "in the messages", count(serve.ChatPrompt(chat)), 128},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var e serve.ErrorResponse
+			code := post(t, url+c.path, c.body, &e)
+			want := fmt.Sprintf("This model's maximum context length is %d tokens. However, you requested %d tokens (%d %s, %d in the completion).",
+				limit, c.tokens+c.maxNew, c.tokens, c.where, c.maxNew)
+			if code != http.StatusBadRequest || !strings.HasPrefix(e.Error.Message, want) || e.Error.Type != "invalid_request_error" ||
+				e.Error.Param == nil || *e.Error.Param != c.param || e.Error.Code == nil || *e.Error.Code != "context_length_exceeded" {
+				t.Errorf("%d %+v (param %v, code %v), want a 400 on %s saying %q", code, e.Error, e.Error.Param, e.Error.Code, c.param, want)
+			}
+		})
+	}
+	var ok serve.CompletionResponse
+	if code := post(t, url+"/v1/completions", `{"prompt":`+quote(edge)+`,"max_tokens":8}`, &ok); code != 200 || len(ok.Choices) != 1 ||
+		ok.Usage.PromptTokens != count(edge) {
+		t.Errorf("a prompt that fits its max_tokens, after the refused ones: %d %+v", code, ok)
+	}
+}
+
+// TestBodyLimit: a body over the cap gets a 413 naming the limit, whether
+// its length is declared (refused unread) or it comes chunked (cut as it
+// is read), and the server answers the next request.
+func TestBodyLimit(t *testing.T) {
+	_, url := start(t, 8)
+	_, small, _ := startWith(t, func(c *serve.Config) { c.MaxBody = 1000 })
+	huge := `{"prompt":"` + strings.Repeat("x", 20<<20) + `"}` // 20 MB
+	for _, c := range []struct {
+		name, url string
+		body      io.Reader
+		limit     int64
+	}{
+		{"20 MB, default cap", url, strings.NewReader(huge), serve.DefaultMaxBody},
+		{"20 MB chunked, default cap", url, io.MultiReader(strings.NewReader(huge)), serve.DefaultMaxBody},
+		{"2 kB, cap 1000", small, strings.NewReader(`{"prompt":"` + strings.Repeat("x", 2000) + `"}`), 1000},
+		{"2 kB chunked, cap 1000", small, io.MultiReader(strings.NewReader(`{"prompt":"` + strings.Repeat("x", 2000) + `"}`)), 1000},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			resp, err := http.Post(c.url+"/v1/completions", "application/json", c.body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			var e serve.ErrorResponse
+			err = json.NewDecoder(resp.Body).Decode(&e)
+			if resp.StatusCode != http.StatusRequestEntityTooLarge || err != nil || !strings.Contains(e.Error.Message, fmt.Sprint(c.limit)) {
+				t.Errorf("%d %+v (%v), want a 413 naming the limit %d", resp.StatusCode, e.Error, err, c.limit)
+			}
+		})
+	}
+	for _, u := range []string{url, small} {
+		var ok serve.CompletionResponse
+		if code := post(t, u+"/v1/completions", `{"prompt":"def add(a, b):","max_tokens":4}`, &ok); code != 200 || len(ok.Choices) != 1 {
+			t.Errorf("a small request after the large ones: %d %+v", code, ok)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"sync/atomic"
@@ -10,6 +11,11 @@ import (
 	"github.com/cocos-go/cocos/cocos/model"
 	"github.com/cocos-go/cocos/cocos/tokenizer"
 )
+
+// DefaultMaxBody is Config.MaxBody's default: 8 MiB, room for a prompt
+// far longer than any model's context here and small enough that a
+// client cannot make the server hold much of its memory.
+const DefaultMaxBody = 8 << 20
 
 // Config is a server's model and limits.
 type Config struct {
@@ -23,6 +29,10 @@ type Config struct {
 	// MaxChoices caps a request's prompts × n, the rows it adds to a
 	// generation call (and the events a stream can hold); default 64.
 	MaxChoices int
+	// MaxBody caps a request body's bytes; a larger one gets a 413 before
+	// it is read (or as soon as reading passes the cap). Default
+	// DefaultMaxBody.
+	MaxBody int64
 }
 
 // Server answers the OpenAI completions and chat API from one model.
@@ -52,6 +62,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.MaxChoices <= 0 {
 		cfg.MaxChoices = 64
+	}
+	if cfg.MaxBody <= 0 {
+		cfg.MaxBody = DefaultMaxBody
 	}
 	s := &Server{cfg: cfg, done: make(chan struct{}),
 		b: &batcher{m: cfg.Model, tok: cfg.Tokenizer, queue: make(chan *job), maxBatch: cfg.MaxBatch, window: cfg.Window}}
@@ -116,7 +129,7 @@ func (s *Server) card() map[string]any {
 
 func (s *Server) completions(w http.ResponseWriter, r *http.Request) {
 	var req CompletionRequest
-	if err := s.decode(r, &req, &req.Model); err != nil {
+	if err := s.decode(w, r, &req, &req.Model); err != nil {
 		writeError(w, err)
 		return
 	}
@@ -130,7 +143,6 @@ func (s *Server) completions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	rq.prompts = prompts
 	if n := len(prompts) * rq.n; n > s.cfg.MaxChoices {
 		param := "prompt"
 		if rq.n > 1 {
@@ -139,12 +151,16 @@ func (s *Server) completions(w http.ResponseWriter, r *http.Request) {
 		writeError(w, badParam(param, "%d prompts × n %d = %d choices is above this server's limit %d", len(prompts), rq.n, n, s.cfg.MaxChoices))
 		return
 	}
+	if rq.prompts, err = s.tokenize(prompts, rq.gen.MaxNewTokens, "prompt"); err != nil {
+		writeError(w, err)
+		return
+	}
 	s.answer(w, r, rq, completionAPI{})
 }
 
 func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 	var req ChatRequest
-	if err := s.decode(r, &req, &req.Model); err != nil {
+	if err := s.decode(w, r, &req, &req.Model); err != nil {
 		writeError(w, err)
 		return
 	}
@@ -162,13 +178,30 @@ func (s *Server) chat(w http.ResponseWriter, r *http.Request) {
 		writeError(w, err)
 		return
 	}
-	rq.prompts = []string{ChatPrompt(messages)}
+	if rq.prompts, err = s.tokenize([]string{ChatPrompt(messages)}, rq.gen.MaxNewTokens, "messages"); err != nil {
+		writeError(w, err)
+		return
+	}
 	s.answer(w, r, rq, chatAPI{})
 }
 
-// decode reads a JSON body into v and checks the model it names.
-func (s *Server) decode(r *http.Request, v any, named *string) *apiError {
-	if err := json.NewDecoder(http.MaxBytesReader(nil, r.Body, 8<<20)).Decode(v); err != nil {
+// decode reads a JSON body of at most MaxBody bytes into v and checks
+// the model it names.
+func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any, named *string) *apiError {
+	if r.ContentLength > s.cfg.MaxBody {
+		// Refused unread: a client that asked to continue (Expect:
+		// 100-continue, as curl does for large bodies) never sends it, and
+		// the connection, its body left unread, is closed after the reply.
+		w.Header().Set("Connection", "close")
+		return tooLarge(s.cfg.MaxBody)
+	}
+	// A body of unknown length (chunked) is cut at the cap as it is read;
+	// w lets the reader close the connection after the reply.
+	if err := json.NewDecoder(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody)).Decode(v); err != nil {
+		var big *http.MaxBytesError
+		if errors.As(err, &big) {
+			return tooLarge(big.Limit)
+		}
 		return decodeError(err)
 	}
 	if *named != "" && *named != s.cfg.ModelID {

@@ -27,8 +27,8 @@ type SFTConfig struct {
 	// released boost SFT does (recipe.Recipe.BoostWithoutEOS); the model
 	// then never learns to stop after [DONE].
 	WithoutEOS bool
-	Bucket      int     // pad batches to a multiple of this many tokens; default 32
-	Run         RunConfig
+	Bucket     int // pad batches to a multiple of this many tokens; default 32
+	Run        RunConfig
 	// Eval, if set, evaluates the model during and after training; its
 	// trajectories join the run's.
 	Eval *Eval

@@ -72,7 +72,7 @@ async function run(call) {
     Object.assign(out, call.params.stream ? await streamed(call, api) : await whole(call, api));
   } catch (e) {
     out.error = e instanceof OpenAI.APIError
-      ? { status: e.status ?? 0, message: e.error?.message ?? e.message, param: e.param ?? null, type: e.type ?? null }
+      ? { status: e.status ?? 0, message: e.error?.message ?? e.message, param: e.param ?? null, type: e.type ?? null, code: e.code ?? null }
       : { status: 0, message: String(e) };
   }
   return out;
