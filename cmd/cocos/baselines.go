@@ -87,7 +87,7 @@ func runTrainBaseline(ctx context.Context, name string, args []string) error {
 	if len(examples) == 0 {
 		return fmt.Errorf("train %s: no training example: the model's %d samples per problem were all correct or all incorrect", name, *smp.samples)
 	}
-	cfg.Run, cfg.Eval = c.run, c.eval(d.judge, d.tok)
+	cfg.Run, cfg.Eval, cfg.Recipe = c.run, c.eval(d.judge, d.tok), c.rec.String()
 	sum, err := (&train.SFT{Model: d.m, Tokenizer: d.tok, Examples: examples, Config: *cfg}).Run(ctx)
 	if err != nil {
 		return fmt.Errorf("train %s: %w", name, err)

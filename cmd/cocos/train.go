@@ -182,7 +182,7 @@ func runTrainSFT(ctx context.Context, args []string) error {
 	if *limit > 0 && *limit < len(pairs) {
 		pairs = pairs[:*limit]
 	}
-	cfg.Run, cfg.Eval, cfg.WithoutEOS = c.run, c.eval(judge, tok), c.rec.BoostWithoutEOS
+	cfg.Run, cfg.Eval, cfg.WithoutEOS, cfg.Recipe = c.run, c.eval(judge, tok), c.rec.BoostWithoutEOS, c.rec.String()
 	examples := sft.BoostExamples(pairs, c.prompts(), c.run.Seed)
 	job := &train.SFT{Model: m, Tokenizer: tok, Examples: examples, Config: *cfg}
 	sum, err := job.Run(ctx)

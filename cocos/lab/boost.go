@@ -55,7 +55,10 @@ func (l *Lab) Boost(ctx context.Context) (string, error) {
 	// the released code does not hold how its KodCode data were made
 	// two-turn, and the suite's tests carry no whitespace to strip.
 	examples := sft.BoostExamplesUpTo(pairs, prompt.Builder{}, l.Scale.BoostTurns, l.Scale.Seed)
-	cfg.WithoutEOS = withoutEOS
+	cfg.WithoutEOS, cfg.Recipe = withoutEOS, "paper"
+	if withoutEOS {
+		cfg.Recipe = "paper+boost-no-eos" // the boost of every recipe without EOS
+	}
 	return out, l.sft(ctx, name, base, examples, cfg)
 }
 

@@ -183,6 +183,9 @@ func TestRecipeLabs(t *testing.T) {
 	if err != nil || boost != filepath.Join(root, "boost-no-eos", "model") {
 		t.Fatalf("released boost %q, %v", boost, err)
 	}
+	if b, err := os.ReadFile(filepath.Join(root, "boost-no-eos", "recipe.json")); err != nil || !strings.Contains(string(b), `"boost_eos": false`) {
+		t.Errorf("boost-no-eos/recipe.json: %s %v", b, err)
+	}
 	best, err := l.RL(ctx, "cocos", train.CoCoS, "", nil)
 	if err != nil || best != filepath.Join(root, "recipe", "released", "cocos", "best") {
 		t.Fatalf("released run %q, %v", best, err)

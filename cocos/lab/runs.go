@@ -92,7 +92,7 @@ func (l *Lab) Baseline(ctx context.Context, method string) (string, error) {
 			return "", fmt.Errorf("lab: %s: no example: every sample was correct, or none", method)
 		}
 		cfg := b.SFT
-		cfg.Run = l.run(method)
+		cfg.Run, cfg.Recipe = l.run(method), l.Scale.Recipe.String()
 		_, err = (&train.SFT{Model: m, Tokenizer: tok, Examples: ex, Config: cfg}).Run(ctx)
 	case "revise":
 		pairs := baselines.ReVISE(cands, l.prompts())

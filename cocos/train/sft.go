@@ -1,6 +1,8 @@
 package train
 
 import (
+	"path/filepath"
+
 	"context"
 	"fmt"
 
@@ -9,6 +11,7 @@ import (
 	"github.com/cocos-go/cocos/cocos/model"
 	"github.com/cocos-go/cocos/cocos/sft"
 	"github.com/cocos-go/cocos/cocos/tokenizer"
+	"github.com/cocos-go/cocos/internal/atomicfile"
 )
 
 // SFTConfig is the boost model's supervised fine-tuning; zero fields take
@@ -27,8 +30,11 @@ type SFTConfig struct {
 	// released boost SFT does (recipe.Recipe.BoostWithoutEOS); the model
 	// then never learns to stop after [DONE].
 	WithoutEOS bool
-	Bucket     int // pad batches to a multiple of this many tokens; default 32
-	Run        RunConfig
+	// Recipe names the recipe the run belongs to, written with the EOS
+	// choice to the run's recipe.json; default "paper".
+	Recipe string
+	Bucket int // pad batches to a multiple of this many tokens; default 32
+	Run    RunConfig
 	// Eval, if set, evaluates the model during and after training; its
 	// trajectories join the run's.
 	Eval *Eval
@@ -86,6 +92,14 @@ func (s *SFT) Run(ctx context.Context) (Summary, error) {
 	}
 	r, err := openRun(s.Model, s.Tokenizer, cfg.Run, cfg.Steps)
 	if err != nil {
+		return Summary{}, err
+	}
+	if cfg.Recipe == "" {
+		cfg.Recipe = "paper"
+	}
+	meta := map[string]any{"recipe": cfg.Recipe, "boost_eos": !cfg.WithoutEOS}
+	if err := atomicfile.WriteJSON(filepath.Join(cfg.Run.Dir, "recipe.json"), meta); err != nil {
+		r.abort()
 		return Summary{}, err
 	}
 	opt := optimizer.Adam().LearningRate(cfg.LR)
