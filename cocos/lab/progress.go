@@ -5,6 +5,7 @@ import (
 
 	"github.com/cocos-go/cocos/cocos/evaluate"
 	"github.com/cocos-go/cocos/cocos/metrics"
+	"github.com/cocos-go/cocos/cocos/model"
 	"github.com/cocos-go/cocos/cocos/train"
 	"github.com/cocos-go/cocos/data/trajectory"
 )
@@ -27,8 +28,8 @@ func (l *Lab) Progress(name string) ([]train.Progress, error) {
 // problems over 2 turns every Scale.EvalEvery steps (use it in RL's edit);
 // Accuracy reads the results back.
 func (l *Lab) TrackAccuracy(c *train.RLConfig) {
-	c.Eval = &train.Eval{Runner: evaluate.Runner{Judge: l.Judge, Batch: 32}, Problems: l.Test, Every: l.Scale.EvalEvery, Turns: 2}
-	c.Eval.Runner.Generate.MaxNewTokens = l.Scale.MaxNewTokens
+	c.Eval = &train.Eval{Runner: evaluate.Runner{Judge: l.Judge, Batch: 32, Prompts: l.prompts()}, Problems: l.Test, Every: l.Scale.EvalEvery, Turns: 2}
+	c.Eval.Runner.Generate = l.Scale.Recipe.Generate(model.GenerateConfig{MaxNewTokens: l.Scale.MaxNewTokens})
 }
 
 // Accuracy returns the evaluations a run made during training (see
