@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/cocos-go/cocos/cocos/baselines"
@@ -15,6 +16,7 @@ import (
 	"github.com/cocos-go/cocos/cocos/recipe"
 	"github.com/cocos-go/cocos/data"
 	"github.com/cocos-go/cocos/data/trajectory"
+	"github.com/cocos-go/cocos/internal/atomicfile"
 	"github.com/cocos-go/cocos/sandbox"
 )
 
@@ -142,6 +144,10 @@ func runEval(ctx context.Context, args []string) error {
 	}
 	if *out != "" {
 		if err := writeRows(*out, rows); err != nil {
+			return fmt.Errorf("eval: %w", err)
+		}
+		// Beside the rows: the recipe they were made under.
+		if err := atomicfile.WriteJSON(filepath.Join(*out, "recipe.json"), rec.Metadata()); err != nil {
 			return fmt.Errorf("eval: %w", err)
 		}
 	}

@@ -65,6 +65,9 @@ func TestTrainCommands(t *testing.T) {
 	if rows, err := trajectory.ReadRows(filepath.Join(dir, "eval")); err != nil || len(rows) != 2*2 {
 		t.Errorf("eval rows: %d, %v", len(rows), err)
 	}
+	if b, err := os.ReadFile(filepath.Join(dir, "eval", "recipe.json")); err != nil || !strings.Contains(string(b), `"recipe": "paper"`) {
+		t.Errorf("eval/recipe.json: %s %v", b, err)
+	}
 	if b, err := os.ReadFile(filepath.Join(dir, "sft", "recipe.json")); err != nil || !strings.Contains(string(b), `"boost_eos": true`) {
 		t.Errorf("sft/recipe.json: %s %v", b, err)
 	}
