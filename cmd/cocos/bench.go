@@ -159,6 +159,7 @@ func runBenchRLOO(args []string) error {
 	fs.Float64Var(&lora.Alpha, "lora-alpha", 0, "LoRA alpha (0: 2 x rank)")
 	remat := fs.Bool("checkpoint", false, "per-layer gradient checkpointing in the update")
 	backendName := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else go)")
+	static := fs.Bool("static", false, "sample the rollouts with static batches, as before continuous batching (for comparison)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -178,7 +179,7 @@ func runBenchRLOO(args []string) error {
 	fmt.Printf("cocos bench rloo: %s (%.2fB params) computing in %s, %s, checkpointing %v, backend %s\n", policy.Config.ModelType,
 		float64(policy.Config.NumParams())/1e9, *dtype, tuning(lora), *remat, backend.Name())
 	shape := rl.BenchShape{Prompts: *prompts, K: *samples, Turns: *turns, PromptLen: *promptLen,
-		NewTokens: *newTokens, FeedbackLen: *feedback, MicroBatch: *micro, Seed: 1}
+		NewTokens: *newTokens, FeedbackLen: *feedback, MicroBatch: *micro, Seed: 1, Static: *static}
 	res, err := rl.Bench(policy, ref, shape, os.Stdout)
 	if err != nil {
 		return err

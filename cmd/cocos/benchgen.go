@@ -17,10 +17,14 @@ import (
 var processStart = time.Now()
 
 func runBenchGenerate(ctx context.Context, args []string) error {
-	fs := newFlags("bench generate", "bench generate --model DIR [--dtype float32|bfloat16] [--batches 1,8] [--prompt-len 32] [--new-tokens 32] [--torch]",
+	fs := newFlags("bench generate", "bench generate --model DIR [--dtype float32|bfloat16] [--batches 1,8] [--prompt-len 32] [--new-tokens 32] [--torch]\n"+
+		"       cocos bench generate --model DIR --workload mixed [--prompts 64] [--slots 8] [--max-new 512] [--tail 0.1] [--data DIR]",
 		"Loads a model directory and times greedy KV-cache decoding of random prompts: the time from the process's start\n"+
 			"to the first new token (loading and compiling included), then tokens/s at each batch size; with the peak RSS\n"+
-			"beside the weights' and the KV cache's own size. --torch adds PyTorch's tokens/s at the same shape (f32, CPU).")
+			"beside the weights' and the KV cache's own size. --torch adds PyTorch's tokens/s at the same shape (f32, CPU).\n"+
+			"--workload mixed instead runs MBPP test prompts whose answers take their reference solutions' length (a tail\n"+
+			"to the cap) through static batches and the continuous engine of the same slots, each once to compile and\n"+
+			"once timed, and prints generated tokens/s of each; the last line is `speedup: X.XX` (continuous / static).")
 	dir := fs.String("model", "", "model directory (e.g. one written by `cocos init --preset qwen2.5-1.5b`) (required)")
 	dtype := fs.String("dtype", "float32", "weights held and computed in float32 or bfloat16")
 	batches := fs.String("batches", "1,8", "batch sizes, comma-separated")
@@ -30,6 +34,10 @@ func runBenchGenerate(ctx context.Context, args []string) error {
 	python := fs.String("python", "/usr/bin/python3", "python with torch, for --torch")
 	tools := fs.String("tools", "tools", "the repository's tools directory, for --torch")
 	backendName := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else go)")
+	workload := fs.String("workload", "uniform", "uniform (random prompts, every row the same length) or mixed (see above)")
+	mixed := mixedFlags{prompts: fs.Int("prompts", 64, "mixed: MBPP test prompts"), slots: fs.Int("slots", 8, "mixed: sequences decoded together"),
+		maxNew: fs.Int("max-new", 512, "mixed: the answers' cap (the paper's 512)"), tail: fs.Float64("tail", 0.1, "mixed: share of answers that run to the cap"),
+		dir: fs.String("data", "", "mixed: data directory holding mbpp (default $COCOS_DATA or ../shared/data)")}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -55,9 +63,21 @@ func runBenchGenerate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	m, _, err := train.LoadModelWith(ctx, backend, *dir, model.LoadOptions{DType: dt})
+	m, tok, err := train.LoadModelWith(ctx, backend, *dir, model.LoadOptions{DType: dt})
 	if err != nil {
 		return fmt.Errorf("bench generate: %w", err)
+	}
+	switch *workload {
+	case "uniform":
+	case "mixed":
+		fmt.Printf("cocos bench generate --workload mixed: %s (%.2fB params), weights in %s, backend %s\n", *dir,
+			float64(m.Config.NumParams())/1e9, *dtype, backend.Name())
+		if err := benchMixed(m, tok, mixed); err != nil {
+			return fmt.Errorf("bench generate: %w", err)
+		}
+		return nil
+	default:
+		return fmt.Errorf("bench generate: --workload %q: uniform or mixed", *workload)
 	}
 	loaded := time.Since(processStart)
 	fmt.Printf("cocos bench generate: %s (%.2fB params), weights in %s (%s), backend %s\n", *dir,

@@ -10,19 +10,23 @@ import (
 
 	"github.com/cocos-go/cocos/cocos/model"
 	"github.com/cocos-go/cocos/cocos/serve"
+	"github.com/cocos-go/cocos/internal/memstat"
 )
 
 func runServe(ctx context.Context, args []string) error {
 	fs := newFlags("serve", "serve --model DIR [--addr 127.0.0.1:8080] [flags]",
 		"An OpenAI-compatible HTTP server for a model: GET /v1/models, POST /v1/completions and\n"+
-			"/v1/chat/completions, streamed (stream: true, server-sent events) or not. Concurrent requests\n"+
-			"are batched into one generation call; a streaming client that disconnects frees its row.\n"+
+			"/v1/chat/completions, streamed (stream: true, server-sent events) or not. Requests join the running\n"+
+			"batch at the next decoding step and leave it as they end (continuous batching); a streaming client\n"+
+			"that disconnects frees its row. Rows wait for a slot (--slots) and for KV memory (--kv-memory).\n"+
 			"A prompt whose tokens plus max_tokens exceed the model's context (max_position_embeddings)\n"+
-			"gets a 400 (context_length_exceeded), a body over --max-body a 413.")
+			"gets a 400 (context_length_exceeded), as does one whose KV cache alone would pass --kv-memory\n"+
+			"(kv_memory_exceeded); a body over --max-body gets a 413.")
 	dir := fs.String("model", "", "model directory or Hugging Face id (required)")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	id := fs.String("id", "", "model name clients use (default: --model)")
-	maxBatch := fs.Int("max-batch", 16, "most prompts in one generation call")
+	slots := fs.Int("slots", 16, "most rows (prompts × n, all requests together) decoded together")
+	kvMemory := fs.String("kv-memory", "", "KV-cache budget, e.g. 4GiB or 512MB (default: a quarter of the machine's memory)")
 	maxTokens := fs.Int("max-tokens", 512, "largest max_tokens a request may ask for")
 	maxN := fs.Int("max-n", 16, "largest n (choices per prompt) a request may ask for")
 	maxChoices := fs.Int("max-choices", 64, "largest prompts × n a request may ask for")
@@ -33,6 +37,10 @@ func runServe(ctx context.Context, args []string) error {
 	}
 	if err := requireFlag("model", *dir); err != nil {
 		return fmt.Errorf("serve: %w", err)
+	}
+	kv, err := memstat.ParseBytes(*kvMemory)
+	if err != nil {
+		return fmt.Errorf("serve: --kv-memory: %w", err)
 	}
 	backend, err := model.NewBackend(*backendName)
 	if err != nil {
@@ -49,11 +57,15 @@ func runServe(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("serve: %w (choose another --addr)", err)
 	}
-	s := serve.New(serve.Config{Model: m, Tokenizer: tok, ModelID: *id, MaxBatch: *maxBatch, MaxTokens: *maxTokens, MaxN: *maxN, MaxChoices: *maxChoices,
+	s := serve.New(serve.Config{Model: m, Tokenizer: tok, ModelID: *id, Slots: *slots, KVMemory: kv, MaxTokens: *maxTokens, MaxN: *maxN, MaxChoices: *maxChoices,
 		MaxBody: *maxBody})
 	defer s.Close()
 	hs := &http.Server{Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second}
-	fmt.Printf("serving %s on http://%s/v1\n", *id, ln.Addr())
+	if kv == 0 {
+		kv = model.DefaultKVMemory()
+	}
+	fmt.Printf("serving %s on http://%s/v1\n", *id, ln.Addr()) // the first line: scripts read the URL from it
+	fmt.Printf("engine: %d slots, KV memory %s\n", *slots, memstat.GB(kv))
 	go func() {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)

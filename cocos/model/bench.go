@@ -183,3 +183,49 @@ func TorchGenerate(cfg Config, batch, promptLen, newTokens int, python, toolsDir
 	}
 	return res.TorchGenTokS, nil
 }
+
+// Workload is generation work for benchmarks: prompts and the tokens each
+// one generates (no stop string: a sequence ends at its own budget, as an
+// answer of that length would).
+type Workload struct {
+	Prompts [][]int
+	Answers []int
+}
+
+// WorkloadTiming is one run of a workload through an engine.
+type WorkloadTiming struct {
+	Static  bool
+	Slots   int
+	Elapsed time.Duration
+	Tokens  int // tokens generated
+	Stats   EngineStats
+}
+
+// TokensPerS is generated tokens per second, prefills included.
+func (t WorkloadTiming) TokensPerS() float64 { return float64(t.Tokens) / t.Elapsed.Seconds() }
+
+// TimeWorkload runs w through an engine of slots, continuous or static
+// batching, greedy; warm runs it once first, so that the timed run
+// compiles nothing.
+func (m *Model) TimeWorkload(w Workload, slots int, static, warm bool) (WorkloadTiming, error) {
+	res := WorkloadTiming{Static: static, Slots: slots}
+	run := func() error {
+		seqs := make([]*Sequence, len(w.Prompts))
+		for i, p := range w.Prompts {
+			seqs[i] = &Sequence{Prompt: p, Row: i, Config: GenerateConfig{MaxNewTokens: w.Answers[i], StopStrings: []string{}}}
+		}
+		e := m.NewEngine(nil, EngineConfig{Slots: slots, Static: static})
+		start := time.Now()
+		if err := e.Run(seqs...); err != nil {
+			return err
+		}
+		res.Elapsed, res.Stats, res.Tokens = time.Since(start), e.Stats(), e.Stats().Generated
+		return nil
+	}
+	if warm {
+		if err := run(); err != nil {
+			return res, err
+		}
+	}
+	return res, run()
+}

@@ -48,6 +48,9 @@ type GenerateConfig struct {
 	// Bucket rounds prompt length and cache capacity up to a multiple, so
 	// that few distinct shapes are compiled. Default 32.
 	Bucket int
+	// Engine sizes the generation engine of a Dialogue's first call (the
+	// zero value: a slot per row, continuous batching, DefaultKVMemory).
+	Engine EngineConfig
 	// OnToken, if set, is called after each token a row samples, with the
 	// row so far (Stop is set on its last call). Returning false ends the
 	// row there (Stop "cancelled") while the others go on: a server frees

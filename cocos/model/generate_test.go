@@ -150,7 +150,7 @@ func TestDialogueMatchesFresh(t *testing.T) {
 	cfg := GenerateConfig{MaxNewTokens: 6, StopStrings: []string{}, Bucket: 4}
 	prompts := []string{"def add(a, b):", "Write a function to add two numbers.\n", "assert"}
 	d := m.NewDialogue(tok)
-	fresh := 0 // cache slots that prefilling every turn from scratch would take
+	fresh := 0 // prompt tokens that prefilling every turn from scratch would feed
 	for turn := range 3 {
 		got, err := d.Generate(prompts, cfg)
 		if err != nil {
@@ -160,9 +160,8 @@ func TestDialogueMatchesFresh(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		longest := 0
 		for i := range got {
-			longest = max(longest, len(want[i].PromptIDs))
+			fresh += len(want[i].PromptIDs)
 			if !slices.Equal(got[i].NewIDs, want[i].NewIDs) {
 				t.Errorf("turn %d row %d: dialogue %v, fresh %v", turn+1, i, got[i].NewIDs, want[i].NewIDs)
 			}
@@ -172,15 +171,14 @@ func TestDialogueMatchesFresh(t *testing.T) {
 				}
 			}
 		}
-		fresh += roundUp(longest, cfg.Bucket) + cfg.MaxNewTokens - 1
 		prompts = []string{
 			prompts[0] + got[0].Text + "\n[DONE] again:",                // continues verbatim
 			"Write a function to sum two numbers.\n" + got[1].Text + "", // edits a held token
 			prompts[2] + " add(1, 2) == 3\n",                            // drops the completion
 		}
 	}
-	if d.cache.Len >= fresh {
-		t.Errorf("the dialogue filled %d cache slots, prefilling every turn %d: nothing was reused", d.cache.Len, fresh)
+	if st := d.Stats(); st.Prefilled >= fresh {
+		t.Errorf("the dialogue prefilled %d tokens, prefilling every turn %d: nothing was reused", st.Prefilled, fresh)
 	}
 	if _, err := d.Generate(prompts[:2], cfg); err == nil {
 		t.Error("a dialogue of 3 rows continued with 2 prompts")

@@ -10,104 +10,180 @@ import (
 	gm "github.com/gomlx/gomlx/ml/model"
 )
 
-// KVCache holds a batch's keys and values for incremental decoding,
-// pre-allocated at a fixed capacity so that every step has the same shapes
-// (XLA compiles one program per shape). It takes
-// 2 × layers × batch × kv_heads × capacity × head_dim × 4 bytes in f32
-// (2 in bf16): see CacheBytes.
-type KVCache struct {
-	Batch, Capacity int
-	Len             int       // slots written so far (the same for every row)
-	KeyMask         [][]int32 // [batch][capacity]: 1 where a slot holds a real token
-	real            []int32   // real tokens per row, for positions
+// kvCache holds the keys and values of a set of slots for incremental
+// decoding: per layer, k and v of [slots, kv_heads, capacity, head_dim].
+// A slot holds one sequence contiguously from index 0, token j at index j
+// (its position), so attention masks by position alone and no per-token
+// mask travels with the cache. Indices at or past a slot's length hold
+// zeros or stale values that no query reads: a prefill clears its slot
+// from where it starts writing, and a decoding step adds each new key to
+// the zero it finds there.
+type kvCache struct {
+	slots, capacity int
 	kv              []*tensors.Tensor
 }
 
-// CacheBytes is the memory a KVCache of this shape takes in f32, in bytes.
-func (c Config) CacheBytes(batch, capacity int) int64 {
-	return 2 * int64(c.NumHiddenLayers) * int64(batch) * int64(c.KVHeads()) * int64(capacity) * int64(c.HeadDim()) * 4
+// KVBytesPerToken is the KV cache's size per token held, in bytes, in f32
+// (2 × layers × kv_heads × head_dim × 4).
+func (c Config) KVBytesPerToken() int64 {
+	return 2 * int64(c.NumHiddenLayers) * int64(c.KVHeads()) * int64(c.HeadDim()) * 4
 }
 
-// CacheBytes is the memory a KVCache of this shape takes in the model's
-// compute dtype, in bytes.
-func (m *Model) CacheBytes(batch, capacity int) int64 {
-	return m.Config.CacheBytes(batch, capacity) / 4 * int64(m.dtype().Size())
+// CacheBytes is the memory a KV cache of slots × capacity tokens takes in
+// f32, in bytes.
+func (c Config) CacheBytes(slots, capacity int) int64 {
+	return c.KVBytesPerToken() * int64(slots) * int64(capacity)
 }
 
-// NewCache allocates an empty cache.
-func (m *Model) NewCache(batch, capacity int) *KVCache {
-	c := &KVCache{Batch: batch, Capacity: capacity, KeyMask: make([][]int32, batch), real: make([]int32, batch)}
-	for i := range c.KeyMask {
-		c.KeyMask[i] = make([]int32, capacity)
-	}
-	shape := shapes.Make(m.dtype(), batch, m.Config.KVHeads(), capacity, m.Config.HeadDim())
+// CacheBytes is the memory a KV cache of slots × capacity tokens takes in
+// the model's compute dtype, in bytes.
+func (m *Model) CacheBytes(slots, capacity int) int64 {
+	return m.Config.CacheBytes(slots, capacity) / 4 * int64(m.dtype().Size())
+}
+
+// newKVCache allocates a cache of zeros.
+func (m *Model) newKVCache(slots, capacity int) *kvCache {
+	c := &kvCache{slots: slots, capacity: capacity}
+	shape := shapes.Make(m.dtype(), slots, m.Config.KVHeads(), capacity, m.Config.HeadDim())
 	for range 2 * m.Config.NumHiddenLayers {
 		c.kv = append(c.kv, tensors.FromShape(shape))
 	}
 	return c
 }
 
-// Step feeds each row's next tokens (all rows the same count; mask marks
-// real ones, e.g. left padding of a prompt) and returns the logits of each
-// row's last token, [batch][vocab]: all that decoding reads, so a prefill
-// neither computes nor copies the head over the whole prompt. The first
-// step is the prefill.
-func (m *Model) Step(c *KVCache, ids, mask [][]int32) ([][]float32, error) {
-	if len(ids) != c.Batch {
-		return nil, fmt.Errorf("model: step of %d rows on a cache of %d", len(ids), c.Batch)
-	}
-	t := len(ids[0])
-	if c.Len+t > c.Capacity {
-		return nil, fmt.Errorf("model: cache full: %d + %d tokens exceed capacity %d", c.Len, t, c.Capacity)
-	}
-	pos := make([][]int32, c.Batch)
-	for b := range ids {
-		pos[b] = make([]int32, t)
-		for j := range t {
-			c.real[b] += mask[b][j]
-			pos[b][j] = max(c.real[b]-1, 0)
-			c.KeyMask[b][c.Len+j] = mask[b][j]
+// relayout returns a cache of slots × capacity whose slot i holds slot
+// from[i] of c (its first capacity indices; -1 leaves it zero), and frees
+// c. Growing a cache for longer sequences, or shrinking it to fit a memory
+// budget, costs one copy of what is kept.
+func (c *kvCache) relayout(m *Model, slots, capacity int, from []int) (*kvCache, error) {
+	out := m.newKVCache(slots, capacity)
+	keep := min(c.capacity, capacity)
+	for i, kv := range c.kv {
+		d := kv.Shape().Dimensions // [slots, heads, capacity, head_dim]
+		row := d[3] * kv.DType().Size()
+		var inner error
+		err := kv.ConstBytes(func(old []byte) {
+			inner = out.kv[i].MutableBytes(func(flat []byte) {
+				for dst, src := range from {
+					if src < 0 {
+						continue
+					}
+					for h := range d[1] {
+						o := ((dst*d[1] + h) * capacity) * row
+						s := ((src*d[1] + h) * c.capacity) * row
+						copy(flat[o:o+keep*row], old[s:s+keep*row])
+					}
+				}
+			})
+		})
+		if err == nil {
+			err = inner
+		}
+		if err != nil {
+			return nil, fmt.Errorf("model: relayout KV cache: %w", err)
 		}
 	}
-	exec, err := m.stepExec(c.Len == 0)
-	if err != nil {
-		return nil, err
-	}
-	args := []any{ids, pos, c.KeyMask, int32(c.Len)}
+	c.free()
+	return out, nil
+}
+
+func (c *kvCache) free() {
 	for _, kv := range c.kv {
-		// Donated: the step writes its keys and values into the cache's
-		// own buffer instead of copying the whole cache per layer per token
-		// (and on a GPU the cache is not held twice).
+		kv.FinalizeAll()
+	}
+	c.kv = nil
+}
+
+// run executes a program whose inputs end with the cache and whose
+// outputs are logits then the updated cache, which replaces c's.
+func (c *kvCache) run(m *Model, exec *gm.Exec, args ...any) ([][]float32, error) {
+	for _, kv := range c.kv {
+		// Donated: the program writes into the cache's own buffers instead
+		// of copying the whole cache per layer per token (and on a GPU the
+		// cache is not held twice).
 		d, err := DonateTensorBuffer(kv, m.Backend, 0)
 		if err != nil {
-			return nil, fmt.Errorf("model: step: %w", err)
+			return nil, fmt.Errorf("model: KV cache: %w", err)
 		}
 		args = append(args, d)
 	}
 	out, err := exec.Exec(args...)
 	if err != nil {
+		c.kv = nil // donated and lost: the caller drops the cache
 		return nil, err
 	}
 	for i := range c.kv {
 		c.kv[i].FinalizeAll()
 		c.kv[i] = out[1+i]
 	}
-	c.Len += t
 	return out[0].Value().([][]float32), nil
 }
 
-// stepExec compiles the decoding step on first use: one for prefills
-// (the cache is empty, attention reads the prompt's own keys) and one for
-// the steps after (attention reads the whole cache).
-func (m *Model) stepExec(prefill bool) (*gm.Exec, error) {
-	e := &m.step
-	if prefill {
-		e = &m.prefill
+// prefill feeds ids into slot dst[0] from index start and copies the slot
+// to the other dst (samples sharing a prompt prefill it once); it returns
+// the logits after the last id. The caller makes room: start + len(ids)
+// rounded up to bucket fits the capacity.
+func (c *kvCache) prefill(m *Model, ids []int, start int, dst []int, bucket int) ([]float32, error) {
+	width := roundUp(len(ids), bucket)
+	row := make([]int32, width)
+	for j, id := range ids {
+		row[j] = int32(id)
 	}
+	d := make([]int32, len(dst))
+	for i, s := range dst {
+		d[i] = int32(s)
+	}
+	exec, err := m.program(start == 0)
+	if err != nil {
+		return nil, err
+	}
+	logits, err := c.run(m, exec, [][]int32{row}, int32(start), int32(len(ids)-1), d)
+	if err != nil {
+		return nil, fmt.Errorf("model: prefill: %w", err)
+	}
+	return logits[0], nil
+}
+
+// decode feeds one token to each of the given slots, writing it at the
+// slot's length, and returns each one's logits. Slots are given in
+// ascending order; live false marks padding entries, which write nothing.
+func (c *kvCache) decode(m *Model, ids, slots, lens []int32, live []int32) ([][]float32, error) {
+	col := make([][]int32, len(ids))
+	for i, id := range ids {
+		col[i] = []int32{id}
+	}
+	exec, err := m.decodeProgram()
+	if err != nil {
+		return nil, err
+	}
+	logits, err := c.run(m, exec, col, slots, lens, live)
+	if err != nil {
+		return nil, fmt.Errorf("model: decode: %w", err)
+	}
+	return logits, nil
+}
+
+// program compiles a prefill on first use: fresh (the slot starts empty
+// and attention reads the prompt's own keys) or extending a slot that
+// holds a prefix (attention reads the slot's cache).
+func (m *Model) program(fresh bool) (*gm.Exec, error) {
+	e := &m.extend
+	if fresh {
+		e = &m.fresh
+	}
+	return m.compile(e, func(s *gm.Scope, in []*Node) []*Node { return prefillGraph(s, m.Config, in, fresh) })
+}
+
+// decodeProgram compiles the decoding step on first use.
+func (m *Model) decodeProgram() (*gm.Exec, error) {
+	return m.compile(&m.decode, func(s *gm.Scope, in []*Node) []*Node { return decodeGraph(s, m.Config, in) })
+}
+
+func (m *Model) compile(e **gm.Exec, build func(s *gm.Scope, in []*Node) []*Node) (*gm.Exec, error) {
 	if *e == nil {
 		exec, err := gm.NewExec(m.Backend, m.Store, func(s *gm.Scope, in []*Node) []*Node {
 			m.prepare(s, in[0].Graph())
-			return stepGraph(s, m.Config, in, prefill)
+			return build(s, in)
 		})
 		if err != nil {
 			return nil, err
@@ -117,31 +193,104 @@ func (m *Model) stepExec(prefill bool) (*gm.Exec, error) {
 	return *e, nil
 }
 
-// stepGraph: in = ids, positions, key mask, start, then k and v per layer.
-func stepGraph(s *gm.Scope, cfg Config, in []*Node, prefill bool) []*Node {
-	ids, pos, keyMask, start := in[0], in[1], in[2], in[3]
+// scalar is element i of a 1-D node, as a scalar.
+func scalar(x *Node, i int) *Node { return Reshape(Slice(x, AxisElem(i))) }
+
+// prefillGraph: in = ids [1, width], start, last (the index of the last
+// real id), dst [n], then k and v per layer. Ids after last are padding:
+// their keys and values are written as zeros, and no real query sees them.
+func prefillGraph(s *gm.Scope, cfg Config, in []*Node, fresh bool) []*Node {
+	ids, start, last, dst := in[0], in[1], in[2], in[3]
 	g := ids.Graph()
-	t, capacity := ids.Shape().Dimensions[1], keyMask.Shape().Dimensions[1]
-	var mask *Node
-	if prefill {
-		mask = attentionMask(Slice(keyMask, AxisRange(), AxisRange(0, t)))
-	} else {
-		// Query i sits in slot start+i: it sees slots up to its own that hold real tokens.
-		rows := Add(Iota(g, shapes.Make(dtypes.Int32, t, capacity), 0), start)
-		cols := Iota(g, shapes.Make(dtypes.Int32, t, capacity), 1)
-		causal := InsertAxes(GreaterOrEqual(rows, cols), 0, 0)
-		keys := InsertAxes(GreaterThan(keyMask, ScalarZero(g, dtypes.Int32)), 1, 1)
-		mask = LogicalAnd(causal, keys)
+	width, capacity := ids.Shape().Dimensions[1], in[4].Shape().Dimensions[2]
+	pos := Add(Iota(g, shapes.Make(dtypes.Int32, 1, width), 1), start)
+	keys := width
+	if !fresh {
+		keys = capacity
 	}
+	// Query i sits at index start+i and sees the indices up to its own.
+	rows := Add(Iota(g, shapes.Make(dtypes.Int32, width, keys), 0), start)
+	cols := Iota(g, shapes.Make(dtypes.Int32, width, keys), 1)
+	if fresh {
+		rows = Iota(g, shapes.Make(dtypes.Int32, width, keys), 0)
+	}
+	mask := InsertAxes(GreaterOrEqual(rows, cols), 0, 0)
+	real := LessOrEqual(Iota(g, shapes.Make(dtypes.Int32, 1, 1, width, 1), 2), last)
+	zero := ScalarZero(g, dtypes.Int32)
+	first := Slice(dst, AxisElem(0))
+	write := func(cache, update *Node) (*Node, *Node) {
+		d := cache.Shape().Dimensions
+		update = Where(real, update, ZerosLike(update))
+		var slot *Node
+		if fresh {
+			slot = DynamicUpdateSlice(Zeros(g, shapes.Make(cache.DType(), 1, d[1], d[2], d[3])), update, []*Node{zero, zero, zero, zero})
+		} else {
+			slot = Gather(cache, Reshape(first, 1, 1)) // (the Go backend has no DynamicSlice)
+			kept := LessThan(Iota(g, shapes.Make(dtypes.Int32, 1, 1, d[2], 1), 2), start)
+			slot = Where(kept, slot, ZerosLike(slot)) // clear what the slot held past the kept prefix
+			slot = DynamicUpdateSlice(slot, update, []*Node{zero, zero, start, zero})
+		}
+		for i := range dst.Shape().Dimensions[0] {
+			cache = DynamicUpdateSlice(cache, slot, []*Node{scalar(dst, i), zero, zero, zero})
+		}
+		if fresh {
+			return cache, update
+		}
+		return cache, slot
+	}
+	x, caches := decodeLayers(s, cfg, ids, pos, mask, in[4:], write)
+	at := Gather(Squeeze(x, 0), Reshape(last, 1, 1)) // [1, hidden]
+	return append([]*Node{f32(Squeeze(lmHead(s, cfg, InsertAxes(at, 0)), 0))}, caches...)
+}
+
+// decodeGraph: in = ids [n, 1], slots [n] (ascending), lens [n] (the index
+// each token is written at, its position), live [n] (0 for padding
+// entries), then k and v per layer of [slots, …]. With n below the cache's
+// slots, attention reads a gathered copy of the n slots: a step costs the
+// sequences still running, not every slot (static batches computed
+// finished rows until the longest one ended).
+func decodeGraph(s *gm.Scope, cfg Config, in []*Node) []*Node {
+	ids, slots, lens, live := in[0], in[1], in[2], in[3]
+	g := ids.Graph()
+	n, capacity, all := ids.Shape().Dimensions[0], in[4].Shape().Dimensions[2], in[4].Shape().Dimensions[0]
+	pos := InsertAxes(lens, -1)
+	cols := Iota(g, shapes.Make(dtypes.Int32, n, capacity), 1)
+	mask := InsertAxes(LessOrEqual(cols, InsertAxes(lens, -1)), 1, 1) // [n, 1, 1, capacity]
+	isLive := InsertAxes(GreaterThan(live, ScalarZero(g, dtypes.Int32)), 1, 2, 3)
+	at := func(slot *Node, heads int) *Node { // [n·heads, 3]: (slot, head, len) per written key
+		grid := shapes.Make(dtypes.Int32, n, heads, 1)
+		b := BroadcastToDims(InsertAxes(slot, 1, 2), n, heads, 1)
+		l := BroadcastToDims(InsertAxes(lens, 1, 2), n, heads, 1)
+		return Reshape(Concatenate([]*Node{b, Iota(g, grid, 1), l}, -1), n*heads, 3)
+	}
+	write := func(cache, update *Node) (*Node, *Node) {
+		d := update.Shape().Dimensions // [n, heads, 1, head_dim]
+		kept := Where(BroadcastToDims(isLive, d...), update, ZerosLike(update))
+		stored := ScatterSum(cache, at(slots, d[1]), Reshape(kept, n*d[1], d[3]), false, true)
+		if n == all {
+			return stored, stored // slots are 0…n-1: attention reads the cache itself
+		}
+		mine := Gather(cache, InsertAxes(slots, -1)) // [n, heads, capacity, head_dim]
+		seen := ScatterSum(mine, at(Iota(g, shapes.Make(dtypes.Int32, n), 0), d[1]), Reshape(update, n*d[1], d[3]), true, true)
+		return stored, seen
+	}
+	x, caches := decodeLayers(s, cfg, ids, pos, mask, in[4:], write)
+	return append([]*Node{f32(Squeeze(lmHead(s, cfg, x), 1))}, caches...)
+}
+
+// decodeLayers runs the decoder with each layer's keys and values written
+// by write (which returns the updated cache and the keys or values
+// attention reads) and returns the normed hidden states followed by the
+// updated caches.
+func decodeLayers(s *gm.Scope, cfg Config, ids, pos, mask *Node, kv []*Node, write kvWrite) (*Node, []*Node) {
 	caches := make([]*layerCache, cfg.NumHiddenLayers)
 	for i := range caches {
-		caches[i] = &layerCache{k: in[4+2*i], v: in[5+2*i], start: start, local: prefill}
+		caches[i] = &layerCache{k: kv[2*i], v: kv[2*i+1], write: write}
 	}
 	x, caches := forward(s, cfg, ids, pos, mask, caches)
-	last := Slice(x, AxisRange(), AxisElem(-1), AxisRange()) // [b, 1, hidden]
-	out := []*Node{f32(Squeeze(lmHead(s, cfg, last), 1))}
+	var out []*Node
 	for _, c := range caches {
 		out = append(out, c.k, c.v)
 	}
-	return out
+	return x, out
 }

@@ -1,6 +1,10 @@
 package model
 
-import "strings"
+import (
+	"os"
+	"strconv"
+	"strings"
+)
 
 // MemoryUse is what a model's store holds, in bytes, by component.
 type MemoryUse struct {
@@ -44,4 +48,25 @@ func (m *Model) Memory() MemoryUse {
 		}
 	}
 	return u
+}
+
+// DefaultKVMemory is the KV-cache budget engines take by default: a
+// quarter of the machine's memory (MemTotal in /proc/meminfo), or 4 GiB
+// where that cannot be read. On a GPU the cache lives in device memory,
+// which this does not see: set EngineConfig.KVMemory (cocos serve's
+// --kv-memory) there.
+func DefaultKVMemory() int64 {
+	const fallback = 4 << 30
+	b, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return fallback
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "MemTotal:" {
+			if kb, err := strconv.ParseInt(f[1], 10, 64); err == nil && kb > 0 {
+				return kb * 1024 / 4
+			}
+		}
+	}
+	return fallback
 }

@@ -81,7 +81,7 @@ type Model struct {
 	// programs (SetCheckpointing).
 	checkpoint bool
 
-	logits, logprobs, step, prefill *gm.Exec // compiled on first use (see programs)
+	logits, logprobs, fresh, extend, decode *gm.Exec // compiled on first use (see programs)
 	// autodiffWeights makes training programs differentiate the weights
 	// as GoMLX does (weightgrad.go's A/B and its test).
 	autodiffWeights bool
@@ -265,7 +265,9 @@ func (m *Model) SetDType(dt dtypes.DType) error {
 
 // dropPrograms forgets the compiled programs, to be built again on first
 // use (after a change of dtype or of the variables' set).
-func (m *Model) dropPrograms() { m.logits, m.logprobs, m.step, m.prefill = nil, nil, nil, nil }
+func (m *Model) dropPrograms() {
+	m.logits, m.logprobs, m.fresh, m.extend, m.decode = nil, nil, nil, nil, nil
+}
 
 // dtype is the dtype the model computes in.
 func (m *Model) dtype() dtypes.DType {

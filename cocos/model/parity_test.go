@@ -345,9 +345,9 @@ func TestSharedConfigs(t *testing.T) {
 	}
 }
 
-// TestParityKVCache: prefill + one-token decode steps through the KV cache
-// give the full forward's logits at the prompt's last position and every
-// decoded one, for left-padded rows.
+// TestParityKVCache: prefills (fresh, extending a slot, shared by two
+// slots) and decoding steps over every slot or a few of them give each
+// row the full forward's logits at every position they feed.
 func TestParityKVCache(t *testing.T) {
 	backend, _ := parityBackend()
 	for name, cfg := range tinyConfigs() {
@@ -356,54 +356,94 @@ func TestParityKVCache(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			const prompt, steps = 8, 4
-			var ids, mask [][]int32
-			for r, real := range []int{8, 5, 3} {
-				row, mrow := make([]int32, prompt+steps), make([]int32, prompt+steps)
-				for j := range row {
-					if j >= prompt-real {
-						row[j], mrow[j] = int32((r*13+j*5+1)%cfg.VocabSize), 1
-					}
+			token := func(r, j int) int { return (r*13 + j*5 + 1) % cfg.VocabSize }
+			rows := make([][]int, 4)
+			for r, n := range []int{12, 9, 9, 9} {
+				for j := range n {
+					rows[r] = append(rows[r], token(min(r, 2), j)) // rows 2 and 3 share their prompt…
 				}
-				ids, mask = append(ids, row), append(mask, mrow)
 			}
-			full, err := m.Logits(ids, mask)
-			if err != nil {
-				t.Fatal(err)
-			}
-			cache := m.NewCache(len(ids), 16)
-			cols := func(rows [][]int32, from, to int) [][]int32 {
-				out := make([][]int32, len(rows))
-				for i, r := range rows {
-					out[i] = r[from:to]
+			rows[3][5], rows[3][6] = 7, 11 // …and part after it
+			want := make([][][]float32, len(rows))
+			for r, row := range rows {
+				ids, mask := make([]int32, len(row)), make([]int32, len(row))
+				for j, id := range row {
+					ids[j], mask[j] = int32(id), 1
 				}
-				return out
-			}
-			// Each step returns its last position's logits: the prefill's
-			// (position prompt-1), then each decoded token's.
-			got := make([][][]float32, len(ids))
-			want := make([][][]float32, len(ids))
-			for s := -1; s < steps; s++ {
-				from := prompt + s
-				if s < 0 {
-					from = 0
-				}
-				one, err := m.Step(cache, cols(ids, from, prompt+s+1), cols(mask, from, prompt+s+1))
+				full, err := m.Logits([][]int32{ids}, [][]int32{mask})
 				if err != nil {
 					t.Fatal(err)
 				}
-				for b := range got {
-					got[b] = append(got[b], one[b])
-					want[b] = append(want[b], full[b][prompt+s])
+				want[r] = full[0]
+			}
+			cache := m.newKVCache(4, 16)
+			held := make([]int, len(rows))
+			worst := 0.0
+			check := func(r int, logits []float32) {
+				d := maxAbsDiff(logits, want[r][held[r]-1])
+				if d > 1e-4 {
+					t.Errorf("row %d position %d: cache differs from the full forward by %g", r, held[r]-1, d)
+				}
+				worst = max(worst, d)
+			}
+			prefill := func(r, start, end int, dst ...int) {
+				l, err := cache.prefill(m, rows[r][start:end], start, dst, 4)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, d := range dst {
+					held[d] = end
+				}
+				check(r, l)
+			}
+			prefill(0, 0, 5, 0)
+			prefill(0, 5, 8, 0) // extends slot 0
+			prefill(1, 0, 5, 1)
+			prefill(2, 0, 5, 2, 3)         // one prefill, two slots
+			decode := func(slots ...int) { // ascending, every one live
+				var ids, at, lens, live []int32
+				for _, s := range slots {
+					ids, at = append(ids, int32(rows[s][held[s]])), append(at, int32(s))
+					lens, live = append(lens, int32(held[s])), append(live, 1)
+				}
+				logits, err := cache.decode(m, ids, at, lens, live)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for i, s := range slots {
+					held[s]++
+					check(s, logits[i])
 				}
 			}
-			d, scale := maxDiff(got, want, cols(mask, prompt-1, prompt+steps))
-			t.Logf("max |Δlogit| cache vs full %.2e (scale %.2f); cache %d bytes", d, scale, cfg.CacheBytes(3, 16))
-			if d > 1e-4 {
-				t.Errorf("KV-cache decoding differs from the full forward by %g", d)
-			}
+			decode(0, 1, 2, 3) // every slot: attention reads the cache itself
+			decode(0, 2)       // two of four: a gathered copy
+			decode(1, 3)
+			decode(0, 1, 2, 3)
+			t.Logf("max |Δlogit| cache vs full %.2e; cache %d bytes", worst, cfg.CacheBytes(4, 16))
 		})
 	}
+}
+
+// prefillRows prefills each row's real tokens (mask 1) into a slot of its
+// own and returns the logits after each row's last token.
+func prefillRows(t *testing.T, m *Model, ids, mask [][]int32) [][]float32 {
+	t.Helper()
+	cache := m.newKVCache(len(ids), 32)
+	out := make([][]float32, len(ids))
+	for r := range ids {
+		var real []int
+		for j, id := range ids[r] {
+			if mask[r][j] != 0 {
+				real = append(real, int(id))
+			}
+		}
+		l, err := cache.prefill(m, real, 0, []int{r}, 8)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[r] = l
+	}
+	return out
 }
 
 // packedBatch is two rows packed with sequences (mask = segment numbers,
@@ -542,12 +582,13 @@ func TestParityBF16Compute(t *testing.T) {
 			if d > 0.03*scale || dFull > 2*dRef || scale < 0.1 {
 				t.Errorf("bf16 logits: %g from PyTorch's bf16, %g from f32 (scale %g)", d, dFull, scale)
 			}
-			last, err := m.Step(m.NewCache(len(ids), 32), ids, mask)
-			if err != nil {
-				t.Fatal(err)
-			}
+			last := prefillRows(t, m, ids, mask)
 			for r := range ids {
-				if dd := maxAbsDiff(last[r], ours[r][len(ids[r])-1]); dd > 0.03*scale {
+				lastReal := len(mask[r]) - 1
+				for mask[r][lastReal] == 0 {
+					lastReal--
+				}
+				if dd := maxAbsDiff(last[r], ours[r][lastReal]); dd > 0.03*scale {
 					t.Errorf("row %d: bf16 prefill's last logits differ from the forward's by %g", r, dd)
 				}
 			}

@@ -77,21 +77,22 @@ func lmHead(s *gm.Scope, cfg Config, x *Node) *Node {
 	return Reshape(y, d[0], d[1], cfg.VocabSize)
 }
 
-// layerCache is one layer's keys and values, [batch, kv_heads, capacity,
-// head_dim], and the slot where this step's tokens are written.
+// layerCache is one layer's keys and values, [slots, kv_heads, capacity,
+// head_dim], and how a step writes its own into them.
 type layerCache struct {
 	k, v  *Node
-	start *Node // int32 scalar
-	// local: the cache is empty before this step (a prefill), so
-	// attention reads this step's keys only, not the whole capacity.
-	local bool
+	write kvWrite
 }
 
+// kvWrite stores a step's keys (or values) of [batch, kv_heads, t,
+// head_dim] into a layer's cache and returns the updated cache and the
+// keys (or values) the step's attention reads.
+type kvWrite func(cache, update *Node) (stored, attend *Node)
+
 // forward runs the decoder over ids with a [batch, 1, queries, keys]
-// attention mask and returns the normed hidden states. With caches, keys
-// and values of this step are written into them and attention reads the
-// whole cache (or, local, this step's keys); the updated caches are
-// returned.
+// attention mask and returns the normed hidden states. With caches, each
+// layer's keys and values go through its cache's write, attention reads
+// what it returns, and the updated caches are returned.
 func forward(s *gm.Scope, cfg Config, ids, positions, mask *Node, caches []*layerCache) (*Node, []*layerCache) {
 	g := ids.Graph()
 	x := Gather(param(s, g, "model", "embed_tokens", "weight"), InsertAxes(ids, -1))
@@ -279,10 +280,10 @@ func attention(s *gm.Scope, cfg Config, x, cos, sin, bias *Node, c *layerCache) 
 	group := nh / nkv
 	q = Reshape(q, b, nkv, group*t, hd)
 	if c != nil {
-		c = &layerCache{k: writeSlots(c.k, k, c.start), v: writeSlots(c.v, v, c.start), start: c.start, local: c.local}
-		if !c.local {
-			k, v = c.k, c.v
-		}
+		next := &layerCache{write: c.write}
+		next.k, k = c.write(c.k, k)
+		next.v, v = c.write(c.v, v)
+		c = next
 	}
 	scores := Add(MulScalar(Einsum("bkqd,bksd->bkqs", q, k), 1/math.Sqrt(float64(hd))), bias)
 	probs := ConvertDType(Softmax(f32(scores), -1), scores.DType()) // softmax in f32, as transformers does
@@ -290,21 +291,6 @@ func attention(s *gm.Scope, cfg Config, x, cos, sin, bias *Node, c *layerCache) 
 	out = Reshape(out, b, nh, t, hd)
 	out = Reshape(TransposeAllAxes(out, 0, 2, 1, 3), b, t, nh*hd)
 	return linear(s.At("o_proj"), out, false), c
-}
-
-// writeSlots writes update [b, h, t, d] into cache [b, h, capacity, d] at
-// slots start..start+t-1 by adding it there: slots are written once, in
-// order, into a cache that starts at zero, so the sum is the value itself.
-// (GoMLX v0.26's backend lacked DynamicUpdateSlice.) A scatter costs the
-// t written rows, in place since the cache's buffers are donated, where a
-// one-hot matrix product cost the whole cache at every step.
-func writeSlots(cache, update, start *Node) *Node {
-	g := cache.Graph()
-	d := update.Shape().Dimensions
-	n := d[0] * d[1] * d[2]
-	grid := shapes.Make(dtypes.Int32, d[0], d[1], d[2], 1)
-	index := Concatenate([]*Node{Iota(g, grid, 0), Iota(g, grid, 1), Add(Iota(g, grid, 2), start)}, -1)
-	return ScatterSum(cache, Reshape(index, n, 3), Reshape(update, n, d[3]), true, true)
 }
 
 // mlp is SwiGLU: down(silu(gate(x)) * up(x)).

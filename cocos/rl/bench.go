@@ -19,6 +19,9 @@ type BenchShape struct {
 	Prompts, K, Turns             int
 	PromptLen, NewTokens          int
 	FeedbackLen, MicroBatch, Seed int
+	// Static samples with static batches, as before continuous batching
+	// (model.EngineConfig.Static), for comparison.
+	Static bool
 }
 
 // BenchResult is one step's time by phase and its memory.
@@ -45,7 +48,8 @@ func Bench(policy, ref *model.Model, shape BenchShape, w io.Writer) (BenchResult
 		}
 		return out
 	}
-	gen := model.GenerateConfig{MaxNewTokens: shape.NewTokens, Temperature: 0.9, StopStrings: []string{}, Seed: uint64(shape.Seed)}
+	gen := model.GenerateConfig{MaxNewTokens: shape.NewTokens, Temperature: 0.9, StopStrings: []string{}, Seed: uint64(shape.Seed),
+		Engine: model.EngineConfig{Static: shape.Static}}
 	d := policy.NewDialogue(nil)
 	prompts := make([][]int, rows)
 	for p := range shape.Prompts {
@@ -97,9 +101,10 @@ func Bench(policy, ref *model.Model, shape BenchShape, w io.Writer) (BenchResult
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	res.HeapBytes = ms.HeapInuse
-	fmt.Fprintf(w, "rloo step: %d prompts x %d samples x %d turns, prompt %d + %d new tokens a turn: rollout %.1f s (turns %s), "+
+	engine := map[bool]string{true: "static batches", false: "continuous batching"}[shape.Static]
+	fmt.Fprintf(w, "rloo step: %d prompts x %d samples x %d turns, prompt %d + %d new tokens a turn: rollout %.1f s (%s; turns %s), "+
 		"log-probs %.1f s, update %.1f s (%d tokens), Go heap %.2f GiB\n",
-		shape.Prompts, shape.K, shape.Turns, shape.PromptLen, shape.NewTokens, res.Rollout.Seconds(), seconds(res.Turns),
+		shape.Prompts, shape.K, shape.Turns, shape.PromptLen, shape.NewTokens, res.Rollout.Seconds(), engine, seconds(res.Turns),
 		res.LogProbs.Seconds(), res.Update.Seconds(), res.Tokens, float64(res.HeapBytes)/(1<<30))
 	return res, nil
 }

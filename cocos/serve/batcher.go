@@ -1,16 +1,15 @@
 package serve
 
 import (
-	"fmt"
+	"errors"
 	"sync/atomic"
-	"time"
 
 	"github.com/cocos-go/cocos/cocos/model"
 )
 
 // job is one request's prompts waiting for the model.
 type job struct {
-	prompts [][]int // tokenized (and checked against the context) by the handler
+	prompts [][]int // tokenized (and checked against the context and KV memory) by the handler
 	gen     model.GenerateConfig
 	reply   chan jobResult
 	// tokens, for a streamed job, gets an event per sampled token of each
@@ -18,6 +17,9 @@ type job struct {
 	// goroutine never waits on a slow client.
 	tokens    chan tokenEvent
 	cancelled atomic.Bool // the client went away: its rows stop
+
+	seqs []*model.Sequence
+	left int // sequences not ended yet
 }
 
 // tokenEvent is a row's text after a token; stop is set on its last.
@@ -40,89 +42,65 @@ type jobResult struct {
 	err  error
 }
 
-// batcher owns the model: it takes queued jobs, groups those with the same
-// decoding settings that arrive within a window, and runs each group as one
-// Generate call, so concurrent clients share forward passes.
+// errShutdown answers the jobs in flight when the server closes.
+var errShutdown = errors.New("the server is shutting down")
+
+// batcher owns the model's engine, on one goroutine: a request's rows
+// join the running batch at the next decoding step and leave it as each
+// ends, so a short answer never waits for a long one beside it and a
+// freed slot takes the next waiting row (continuous batching).
 type batcher struct {
-	m        *model.Model
-	tok      model.Tokenizer
-	queue    chan *job
-	maxBatch int
-	window   time.Duration
-	largest  atomic.Int64 // most prompts in one call so far
-	calls    atomic.Int64
-	freed    atomic.Int64 // rows stopped because their client went away
+	engine  *model.Engine
+	queue   chan *job
+	active  map[*job]bool
+	largest atomic.Int64 // most rows decoded together so far
+	steps   atomic.Int64
+	freed   atomic.Int64 // rows stopped because their client went away
 }
 
 func (b *batcher) run(done <-chan struct{}) {
-	var pending []*job
+	b.active = map[*job]bool{}
+	defer func() {
+		for j := range b.active {
+			j.reply <- jobResult{err: errShutdown}
+		}
+	}()
 	for {
-		if len(pending) == 0 {
+		if !b.engine.Busy() {
 			select {
 			case j := <-b.queue:
-				pending = append(pending, j)
+				b.add(j)
 			case <-done:
 				return
 			}
 		}
-		group, rest := b.collect(pending)
-		pending = rest
-		b.generate(group)
+		for more := true; more; { // whatever else arrived joins this step
+			select {
+			case j := <-b.queue:
+				b.add(j)
+			case <-done:
+				return
+			default:
+				more = false
+			}
+		}
+		// A failed step ends its rows with the error (their jobs answer
+		// it); the engine goes on with the rest.
+		_ = b.engine.Step()
+		b.steps.Add(1)
+		if n := int64(b.engine.Stats().PeakSlots); n > b.largest.Load() {
+			b.largest.Store(n)
+		}
 	}
 }
 
-// key is what jobs sharing a call must agree on: everything but the seed
-// (each row keeps its own sampler stream).
-func key(g model.GenerateConfig) string {
-	g.Seed, g.OnToken = 0, nil
-	return fmt.Sprint(g)
-}
-
-// collect gathers jobs like pending[0]'s for up to the window or the batch
-// limit; jobs with other settings wait for a later call.
-func (b *batcher) collect(pending []*job) (group, rest []*job) {
-	want := key(pending[0].gen)
-	n := 0
-	take := func(j *job) {
-		if key(j.gen) == want && n+len(j.prompts) <= b.maxBatch || len(group) == 0 {
-			group, n = append(group, j), n+len(j.prompts)
-		} else {
-			rest = append(rest, j)
-		}
-	}
-	for _, j := range pending {
-		take(j)
-	}
-	timer := time.NewTimer(b.window)
-	defer timer.Stop()
-	for n < b.maxBatch {
-		select {
-		case j := <-b.queue:
-			take(j)
-		case <-timer.C:
-			return group, rest
-		}
-	}
-	return group, rest
-}
-
-func (b *batcher) generate(group []*job) {
-	var prompts [][]int
-	var owner []*job // per row of the call: its job, and the row within it
-	var local []int
-	gen := group[0].gen
-	gen.Streams = nil
-	for _, j := range group {
-		prompts = append(prompts, j.prompts...)
-		for r := range j.prompts {
-			gen.Streams = append(gen.Streams, [2]uint64{j.gen.Seed, uint64(r)}) // as if alone
-			owner, local = append(owner, j), append(local, r)
-		}
-	}
+// add submits a job's rows, each sampling from the stream it would have
+// alone (the job's seed, its row).
+func (b *batcher) add(j *job) {
+	gen := j.gen
 	gen.OnToken = func(row int, g *model.Generation) bool {
-		j := owner[row]
 		if j.tokens != nil {
-			j.tokens <- tokenEvent{row: local[row], text: g.Text, stop: g.Stop}
+			j.tokens <- tokenEvent{row: row, text: g.Text, stop: g.Stop}
 		}
 		if j.cancelled.Load() {
 			if g.Stop == "" {
@@ -132,17 +110,30 @@ func (b *batcher) generate(group []*job) {
 		}
 		return true
 	}
-	b.calls.Add(1)
-	if n := int64(len(prompts)); n > b.largest.Load() {
-		b.largest.Store(n)
+	for r, p := range j.prompts {
+		j.seqs = append(j.seqs, &model.Sequence{Prompt: p, Config: gen, Row: r, Stream: [2]uint64{j.gen.Seed, uint64(r)},
+			OnDone: func(*model.Sequence) { b.ended(j) }})
 	}
-	gens, err := b.m.GenerateIDs(b.tok, prompts, gen)
-	for _, j := range group {
-		if err != nil {
-			j.reply <- jobResult{err: err}
-			continue
+	j.left = len(j.seqs)
+	if err := b.engine.Submit(j.seqs...); err != nil {
+		j.reply <- jobResult{err: err}
+		return
+	}
+	b.active[j] = true
+}
+
+// ended answers a job once its last row has ended.
+func (b *batcher) ended(j *job) {
+	if j.left--; j.left > 0 {
+		return
+	}
+	delete(b.active, j)
+	res := jobResult{gens: make([]model.Generation, len(j.seqs))}
+	for i, s := range j.seqs {
+		res.gens[i] = s.Gen
+		if s.Err != nil && res.err == nil {
+			res.err = s.Err
 		}
-		j.reply <- jobResult{gens: gens[:len(j.prompts)]}
-		gens = gens[len(j.prompts):]
 	}
+	j.reply <- res
 }

@@ -264,7 +264,7 @@ func TestOfficialClientConcurrentStreams(t *testing.T) {
 	}
 	got := official(t, url, group, alone)
 	if s.LargestBatch() < 2 {
-		t.Errorf("largest generation call held %d prompt(s): concurrent streams were not batched", s.LargestBatch())
+		t.Errorf("at most %d row(s) decoded together: concurrent streams did not share steps", s.LargestBatch())
 	}
 	for i := range 8 {
 		st, w := got[fmt.Sprint("s", i)], got[fmt.Sprint("w", i)]

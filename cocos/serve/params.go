@@ -67,14 +67,31 @@ func (s *Server) tokenize(texts []string, maxNew int, field string) ([][]int, *a
 			return nil, badParam(field, "%s cannot be tokenized: %v", where, err)
 		}
 		var ce *model.ContextError
-		if errors.As(s.cfg.Model.CheckContext([][]int{ids}, maxNew), &ce) {
+		var ke *model.KVMemoryError
+		switch err := s.engine.Check(i, ids, maxNew); {
+		case errors.As(err, &ce):
 			return nil, &apiError{status: http.StatusBadRequest, kind: "invalid_request_error", param: field, code: "context_length_exceeded",
 				msg: fmt.Sprintf("This model's maximum context length is %d tokens. However, you requested %d tokens (%d in %s, %d in the completion). "+
 					"Please reduce the length of the %s or completion.", ce.ContextLength, ce.PromptTokens+ce.MaxNewTokens, ce.PromptTokens, where, ce.MaxNewTokens, field)}
+		case errors.As(err, &ke):
+			return nil, &apiError{status: http.StatusBadRequest, kind: "invalid_request_error", param: field, code: "kv_memory_exceeded",
+				msg: fmt.Sprintf("This request needs a KV cache of %d tokens (%d bytes) for %s and its completion, more than this server's KV memory of %d bytes. "+
+					"Please reduce the length of the %s or completion.", ke.Tokens, ke.Bytes, where, ke.KVMemory, field)}
+		case err != nil:
+			return nil, badParam(field, "%s: %v", where, err)
 		}
 		out[i] = ids
 	}
 	return out, nil
+}
+
+// generationError is the answer to a job whose generation failed: a 503
+// when the server is closing, else a 500 naming the error.
+func generationError(err error) *apiError {
+	if errors.Is(err, errShutdown) {
+		return &apiError{status: http.StatusServiceUnavailable, kind: "server_error", msg: err.Error()}
+	}
+	return &apiError{status: http.StatusInternalServerError, kind: "server_error", msg: "generation failed: " + err.Error()}
 }
 
 // tooLarge is the 413 of a request body over the server's cap.

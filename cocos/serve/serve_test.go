@@ -19,14 +19,9 @@ import (
 	"github.com/cocos-go/cocos/internal/tinytest"
 )
 
-// start serves a tiny random model on 127.0.0.1.
-func start(t *testing.T, maxBatch int) (*serve.Server, string) {
-	return startWindow(t, maxBatch, 50*time.Millisecond)
-}
-
-// startWindow is start with the batcher waiting window for more requests.
-func startWindow(t *testing.T, maxBatch int, window time.Duration) (*serve.Server, string) {
-	s, url, _ := startWith(t, func(c *serve.Config) { c.MaxBatch, c.Window = maxBatch, window })
+// start serves a tiny random model on 127.0.0.1 with this many slots.
+func start(t *testing.T, slots int) (*serve.Server, string) {
+	s, url, _ := startWith(t, func(c *serve.Config) { c.Slots = slots })
 	return s, url
 }
 
@@ -176,7 +171,7 @@ func TestLoad(t *testing.T) {
 		}
 	}
 	if s.LargestBatch() < 2 {
-		t.Errorf("largest generation call held %d prompt(s): concurrent requests were not batched", s.LargestBatch())
+		t.Errorf("at most %d row(s) decoded together: concurrent requests did not share steps", s.LargestBatch())
 	}
 	t.Logf("largest batch %d", s.LargestBatch())
 }
@@ -266,29 +261,124 @@ func TestStream(t *testing.T) {
 }
 
 // TestStreamDisconnect: a client that goes away mid-stream frees its row,
-// and the stream batched with it runs on to the same text as without it.
+// and the stream decoded beside it runs on to the same text as alone.
 func TestStreamDisconnect(t *testing.T) {
-	s, url := startWindow(t, 8, 300*time.Millisecond) // room for both streams to join one call on a busy machine
+	s, url := start(t, 8)
 	body := `{"prompt":"def add(a, b):","max_tokens":500,"temperature":0%s}`
-	var ref [2]serve.CompletionResponse
-	var wg sync.WaitGroup
-	for i := range ref {
-		wg.Go(func() { post(t, url+"/v1/completions", fmt.Sprintf(body, ""), &ref[i]) })
-	}
-	wg.Wait()
-	if ref[0].Choices[0].FinishReason != "length" || s.LargestBatch() != 2 {
-		t.Fatalf("reference: finish %q, batch %d; want a 500-token answer from a batch of 2", ref[0].Choices[0].FinishReason, s.LargestBatch())
+	var ref serve.CompletionResponse
+	post(t, url+"/v1/completions", fmt.Sprintf(body, ""), &ref)
+	if ref.Choices[0].FinishReason != "length" {
+		t.Fatalf("reference: finish %q; want a 500-token answer", ref.Choices[0].FinishReason)
 	}
 	var kept []string
+	var wg sync.WaitGroup
 	wg.Go(func() { _, kept = sse(t, url+"/v1/completions", fmt.Sprintf(body, `,"stream":true`), 0) })
 	_, gone := sse(t, url+"/v1/completions", fmt.Sprintf(body, `,"stream":true`), 2)
 	wg.Wait()
 	texts, finish, _ := chunkTexts(t, kept)
-	if texts[0] != ref[1].Choices[0].Text || finish[0] != "length" {
-		t.Errorf("the stream that stayed got %q (%s), want %q", texts[0], finish[0], ref[1].Choices[0].Text)
+	if texts[0] != ref.Choices[0].Text || finish[0] != "length" {
+		t.Errorf("the stream that stayed got %q (%s), want %q", texts[0], finish[0], ref.Choices[0].Text)
 	}
-	if len(gone) != 2 || s.Freed() != 1 || s.Calls() != 2 {
-		t.Errorf("the client that left read %d events; %d rows freed, want 1; %d generation calls, want 2 (one shared)", len(gone), s.Freed(), s.Calls())
+	if len(gone) != 2 || s.Freed() != 1 || s.LargestBatch() != 2 {
+		t.Errorf("the client that left read %d events; %d rows freed, want 1; at most %d rows together, want 2", len(gone), s.Freed(), s.LargestBatch())
+	}
+}
+
+// TestContinuousBatching: requests of mixed lengths, streamed and not,
+// sent together to a server of 3 slots each get the answer they get
+// alone; short ones do not wait for long ones (the engine computes fewer
+// steps than one static batch per 3 requests would).
+func TestContinuousBatching(t *testing.T) {
+	s, url := start(t, 3)
+	body := func(i int, stream bool) string {
+		return fmt.Sprintf(`{"prompt":"def f%d(x):%s","max_tokens":%d,"temperature":0,"stop":[],"stream":%v}`,
+			i, strings.Repeat(" x", i%5), 4+(i*37)%60, stream)
+	}
+	const n = 10
+	alone := make([]string, n)
+	for i := range alone {
+		var r serve.CompletionResponse
+		if code := post(t, url+"/v1/completions", body(i, false), &r); code != 200 {
+			t.Fatalf("request %d alone: %d", i, code)
+		}
+		alone[i] = r.Choices[0].Text
+	}
+	before := s.Steps()
+	got := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Go(func() {
+			if i%2 == 1 {
+				_, data := sse(t, url+"/v1/completions", body(i, true), 0)
+				texts, _, _ := chunkTexts(t, data)
+				got[i] = texts[0]
+				return
+			}
+			var r serve.CompletionResponse
+			post(t, url+"/v1/completions", body(i, false), &r)
+			got[i] = r.Choices[0].Text
+		})
+	}
+	wg.Wait()
+	for i := range got {
+		if got[i] != alone[i] {
+			t.Errorf("request %d: %q together, %q alone", i, got[i], alone[i])
+		}
+	}
+	total := 0
+	for i := range n {
+		total += 4 + (i*37)%60
+	}
+	if steps := s.Steps() - before; s.LargestBatch() != 3 || steps >= total {
+		t.Errorf("%d steps for %d tokens, at most %d rows together: requests did not share steps", steps, total, s.LargestBatch())
+	}
+}
+
+// TestKVMemoryWaits: under a KV budget of two rows, five concurrent
+// requests wait their turn and complete as alone; a request whose cache
+// alone would pass the budget gets a 400 naming it, and the next is served.
+func TestKVMemoryWaits(t *testing.T) {
+	var budget int64
+	s, url, _ := startWith(t, func(c *serve.Config) {
+		budget = 2 * c.Model.CacheBytes(1, 64) // two rows of up to 64 tokens
+		c.Slots, c.KVMemory = 8, budget
+	})
+	body := func(i int) string {
+		return fmt.Sprintf(`{"prompt":"def g%d(y):","max_tokens":30,"temperature":0,"stop":[]}`, i)
+	}
+	alone := make([]string, 5)
+	for i := range alone {
+		var r serve.CompletionResponse
+		post(t, url+"/v1/completions", body(i), &r)
+		alone[i] = r.Choices[0].Text
+	}
+	got := make([]string, len(alone))
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Go(func() {
+			var r serve.CompletionResponse
+			if code := post(t, url+"/v1/completions", body(i), &r); code == 200 {
+				got[i] = r.Choices[0].Text
+			}
+		})
+	}
+	wg.Wait()
+	for i := range got {
+		if got[i] != alone[i] {
+			t.Errorf("request %d: %q under the budget, %q alone", i, got[i], alone[i])
+		}
+	}
+	if s.LargestBatch() > 2 {
+		t.Errorf("%d rows decoded together under a budget of two", s.LargestBatch())
+	}
+	var e serve.ErrorResponse
+	code := post(t, url+"/v1/completions", `{"prompt":"def h(z):","max_tokens":200}`, &e)
+	if code != 400 || e.Error.Code == nil || *e.Error.Code != "kv_memory_exceeded" || !strings.Contains(e.Error.Message, fmt.Sprint(budget)) {
+		t.Errorf("a request past the KV budget: %d %+v", code, e.Error)
+	}
+	var r serve.CompletionResponse
+	if code := post(t, url+"/v1/completions", body(0), &r); code != 200 || r.Choices[0].Text != alone[0] {
+		t.Errorf("the next request: %d %+v", code, r)
 	}
 }
 

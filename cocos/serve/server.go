@@ -22,12 +22,17 @@ type Config struct {
 	Model     *model.Model
 	Tokenizer *tokenizer.Tokenizer
 	ModelID   string        // the name /v1/models lists and requests may use; default "cocos"
-	MaxBatch  int           // most prompts in one generation call; default 16
-	Window    time.Duration // how long a call waits for more requests; default 10 ms
-	MaxTokens int           // cap (and default 128 below it) of max_tokens; default 512
-	MaxN      int           // cap of n, the choices per prompt; default 16
-	// MaxChoices caps a request's prompts × n, the rows it adds to a
-	// generation call (and the events a stream can hold); default 64.
+	// Slots is the most rows (prompts × n, over all requests) decoded
+	// together; more wait for a slot. Default 16.
+	Slots int
+	// KVMemory caps the KV cache in bytes: rows wait for room rather than
+	// allocate past it, and a request whose row alone would not fit gets
+	// a 400. Default model.DefaultKVMemory().
+	KVMemory  int64
+	MaxTokens int // cap (and default 128 below it) of max_tokens; default 512
+	MaxN      int // cap of n, the choices per prompt; default 16
+	// MaxChoices caps a request's prompts × n, the rows it adds to the
+	// engine's queue (and the events a stream can hold); default 64.
 	MaxChoices int
 	// MaxBody caps a request body's bytes; a larger one gets a 413 before
 	// it is read (or as soon as reading passes the cap). Default
@@ -37,22 +42,18 @@ type Config struct {
 
 // Server answers the OpenAI completions and chat API from one model.
 type Server struct {
-	cfg  Config
-	b    *batcher
+	cfg    Config
+	engine *model.Engine
+	b      *batcher
 	done chan struct{}
 	ids  atomic.Int64
 }
 
-// New starts a server's batcher; Close stops it.
+// New starts a server's batcher, which owns the model's generation
+// engine; Close stops it.
 func New(cfg Config) *Server {
 	if cfg.ModelID == "" {
 		cfg.ModelID = "cocos"
-	}
-	if cfg.MaxBatch <= 0 {
-		cfg.MaxBatch = 16
-	}
-	if cfg.Window <= 0 {
-		cfg.Window = 10 * time.Millisecond
 	}
 	if cfg.MaxTokens <= 0 {
 		cfg.MaxTokens = 512
@@ -67,7 +68,8 @@ func New(cfg Config) *Server {
 		cfg.MaxBody = DefaultMaxBody
 	}
 	s := &Server{cfg: cfg, done: make(chan struct{}),
-		b: &batcher{m: cfg.Model, tok: cfg.Tokenizer, queue: make(chan *job), maxBatch: cfg.MaxBatch, window: cfg.Window}}
+		engine: cfg.Model.NewEngine(cfg.Tokenizer, model.EngineConfig{Slots: cfg.Slots, KVMemory: cfg.KVMemory})}
+	s.b = &batcher{engine: s.engine, queue: make(chan *job)}
 	go s.b.run(s.done)
 	return s
 }
@@ -75,12 +77,12 @@ func New(cfg Config) *Server {
 // Close stops the batcher; requests after it fail.
 func (s *Server) Close() { close(s.done) }
 
-// LargestBatch is the most prompts one generation call has held: above 1
-// when concurrent requests were batched.
+// LargestBatch is the most rows decoded together so far: above 1 when
+// concurrent requests shared decoding steps.
 func (s *Server) LargestBatch() int { return int(s.b.largest.Load()) }
 
-// Calls counts the generation calls the batcher has made.
-func (s *Server) Calls() int { return int(s.b.calls.Load()) }
+// Steps counts the engine's steps.
+func (s *Server) Steps() int { return int(s.b.steps.Load()) }
 
 // Freed counts the rows that stopped decoding because their client went
 // away before they finished.
@@ -230,7 +232,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, rq request, api 
 	select {
 	case res := <-j.reply: // the batcher always answers a job it took
 		if res.err != nil {
-			writeError(w, &apiError{status: http.StatusInternalServerError, kind: "server_error", msg: "generation failed: " + res.err.Error()})
+			writeError(w, generationError(res.err))
 			return
 		}
 		writeJSON(w, http.StatusOK, api.response(s.cfg.ModelID, id, created, rq, res.gens))

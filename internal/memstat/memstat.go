@@ -92,3 +92,28 @@ func writeHeap(path string) error {
 	}
 	return f.Close()
 }
+
+// ParseBytes reads a size such as "4GiB", "512MB", "1.5G" or "1048576":
+// B, K/KB, M/MB, G/GB, T/TB are powers of 1000, KiB… TiB of 1024. "" is 0.
+func ParseBytes(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return 0, nil
+	}
+	i := strings.IndexFunc(t, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+	num, unit := t, ""
+	if i >= 0 {
+		num, unit = t[:i], strings.ToUpper(strings.TrimSpace(t[i:]))
+	}
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil || v < 0 {
+		return 0, fmt.Errorf("size %q: want a number of bytes with an optional unit (e.g. 4GiB, 512MB)", s)
+	}
+	scale := map[string]float64{"": 1, "B": 1, "K": 1e3, "KB": 1e3, "M": 1e6, "MB": 1e6, "G": 1e9, "GB": 1e9, "T": 1e12, "TB": 1e12,
+		"KIB": 1 << 10, "MIB": 1 << 20, "GIB": 1 << 30, "TIB": 1 << 40}
+	f, ok := scale[unit]
+	if !ok {
+		return 0, fmt.Errorf("size %q: unknown unit %q (B, KB, MB, GB, TB, KiB, MiB, GiB, TiB)", s, t[i:])
+	}
+	return int64(v * f), nil
+}

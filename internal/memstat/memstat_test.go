@@ -19,3 +19,19 @@ func TestRSSGrowsWithTouchedMemory(t *testing.T) {
 	}
 	runtime.KeepAlive(buf)
 }
+
+func TestParseBytes(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want int64
+		bad  bool
+	}{
+		{"", 0, false}, {"1048576", 1 << 20, false}, {"4GiB", 4 << 30, false}, {"512MB", 512e6, false},
+		{"1.5G", 1.5e9, false}, {"2 kib", 2048, false}, {"12XB", 0, true}, {"-1GB", 0, true}, {"GB", 0, true},
+	} {
+		got, err := ParseBytes(c.in)
+		if (err != nil) != c.bad || got != c.want {
+			t.Errorf("ParseBytes(%q) = %d, %v; want %d (error %v)", c.in, got, err, c.want, c.bad)
+		}
+	}
+}
