@@ -21,7 +21,7 @@ const DefaultMaxBody = 8 << 20
 type Config struct {
 	Model     *model.Model
 	Tokenizer *tokenizer.Tokenizer
-	ModelID   string        // the name /v1/models lists and requests may use; default "cocos"
+	ModelID   string // the name /v1/models lists and requests may use; default "cocos"
 	// Slots is the most rows (prompts × n, over all requests) decoded
 	// together; more wait for a slot. Default 16.
 	Slots int
@@ -45,8 +45,8 @@ type Server struct {
 	cfg    Config
 	engine *model.Engine
 	b      *batcher
-	done chan struct{}
-	ids  atomic.Int64
+	done   chan struct{}
+	ids    atomic.Int64
 }
 
 // New starts a server's batcher, which owns the model's generation
