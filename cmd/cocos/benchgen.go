@@ -18,7 +18,7 @@ var processStart = time.Now()
 
 func runBenchGenerate(ctx context.Context, args []string) error {
 	fs := newFlags("bench generate", "bench generate --model DIR [--dtype float32|bfloat16] [--batches 1,8] [--prompt-len 32] [--new-tokens 32] [--torch]\n"+
-		"       cocos bench generate --model DIR --workload mixed [--prompts 64] [--slots 8] [--max-new 512] [--tail 0.1] [--data DIR]",
+		"       cocos bench generate --model DIR --workload mixed [--prompts 64] [--slots 8] [--max-new 512] [--tail 0.1] [--warm=false] [--data DIR]",
 		"Loads a model directory and times greedy KV-cache decoding of random prompts: the time from the process's start\n"+
 			"to the first new token (loading and compiling included), then tokens/s at each batch size; with the peak RSS\n"+
 			"beside the weights' and the KV cache's own size. --torch adds PyTorch's tokens/s at the same shape (f32, CPU).\n"+
@@ -37,7 +37,8 @@ func runBenchGenerate(ctx context.Context, args []string) error {
 	workload := fs.String("workload", "uniform", "uniform (random prompts, every row the same length) or mixed (see above)")
 	mixed := mixedFlags{prompts: fs.Int("prompts", 64, "mixed: MBPP test prompts"), slots: fs.Int("slots", 8, "mixed: sequences decoded together"),
 		maxNew: fs.Int("max-new", 512, "mixed: the answers' cap (the paper's 512)"), tail: fs.Float64("tail", 0.1, "mixed: share of answers that run to the cap"),
-		dir: fs.String("data", "", "mixed: data directory holding mbpp (default $COCOS_DATA or ../shared/data)")}
+		dir:  fs.String("data", "", "mixed: data directory holding mbpp (default $COCOS_DATA or ../shared/data)"),
+		warm: fs.Bool("warm", true, "mixed: run each engine once untimed first, so the timed run compiles nothing")}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}

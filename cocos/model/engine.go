@@ -438,36 +438,84 @@ func (e *Engine) relayout(rows, capacity int) error {
 	return nil
 }
 
-// prefill feeds the admitted sequences' prompts and samples their first
-// tokens. Sequences starting empty slots with the same prompt (the k
-// samples of a problem) share one prefill, copied to each slot.
+// prefill feeds the admitted sequences' prompts, those starting empty
+// slots in one program and those extending what their slots hold in
+// another, and samples their first tokens. Sequences with the same prompt
+// starting empty slots (the k samples of a problem) share one row, copied
+// to each slot.
 func (e *Engine) prefill(admitted []*Sequence) error {
-	for len(admitted) > 0 {
-		s := admitted[0]
-		group := []*Sequence{s}
-		rest := admitted[:0:0]
-		for _, r := range admitted[1:] {
-			if s.start == 0 && r.start == 0 && slices.Equal(r.Prompt, s.Prompt) {
-				group = append(group, r)
-			} else {
-				rest = append(rest, r)
-			}
+	var fresh, extend []prefillRow
+	var freshSeqs, extendSeqs [][]*Sequence
+	for _, s := range admitted {
+		if s.start > 0 {
+			extend = append(extend, prefillRow{ids: s.Prompt[s.start:], start: s.start, dst: []int{s.slot}})
+			extendSeqs = append(extendSeqs, []*Sequence{s})
+			continue
 		}
-		admitted = rest
-		dst := make([]int, len(group))
-		for i, g := range group {
-			dst[i] = g.slot
+		i := slices.IndexFunc(freshSeqs, func(g []*Sequence) bool { return slices.Equal(g[0].Prompt, s.Prompt) })
+		if i < 0 {
+			fresh, freshSeqs = append(fresh, prefillRow{ids: s.Prompt}), append(freshSeqs, nil)
+			i = len(fresh) - 1
 		}
-		logits, err := e.cache.prefill(e.m, s.Prompt[s.start:], s.start, dst, e.cfg.Bucket)
-		if err != nil {
+		fresh[i].dst = append(fresh[i].dst, s.slot)
+		freshSeqs[i] = append(freshSeqs[i], s)
+	}
+	if err := e.prefillRows(fresh, freshSeqs, true); err != nil {
+		return err
+	}
+	// Extending rows share a width: one whose start leaves no room for it
+	// goes alone (its own width always fits: see needs).
+	var together, alone []int
+	width := 0
+	for _, r := range extend {
+		width = max(width, roundUp(len(r.ids), e.cfg.Bucket))
+	}
+	for i, r := range extend {
+		if r.start+width <= e.cache.capacity {
+			together = append(together, i)
+		} else {
+			alone = append(alone, i)
+		}
+	}
+	pick := func(idx []int) ([]prefillRow, [][]*Sequence) {
+		var rows []prefillRow
+		var seqs [][]*Sequence
+		for _, i := range idx {
+			rows, seqs = append(rows, extend[i]), append(seqs, extendSeqs[i])
+		}
+		return rows, seqs
+	}
+	if rows, seqs := pick(together); len(rows) > 0 {
+		if err := e.prefillRows(rows, seqs, false); err != nil {
 			return err
 		}
-		e.stats.Prefills++
-		e.stats.Prefilled += len(s.Prompt) - s.start
-		e.stats.Shared += len(group) - 1
-		for _, g := range group {
-			e.slots[g.slot].held = slices.Clone(g.Prompt)
-			e.sampled(g, logits)
+	}
+	for _, i := range alone {
+		rows, seqs := pick([]int{i})
+		if err := e.prefillRows(rows, seqs, false); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// prefillRows runs one prefill and samples each row's sequences' first
+// tokens from its logits.
+func (e *Engine) prefillRows(rows []prefillRow, seqs [][]*Sequence, fresh bool) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	logits, err := e.cache.prefill(e.m, rows, fresh, e.cfg.Bucket)
+	if err != nil {
+		return err
+	}
+	e.stats.Prefills++
+	for i, r := range rows {
+		e.stats.Prefilled += len(r.ids)
+		e.stats.Shared += len(seqs[i]) - 1
+		for _, s := range seqs[i] {
+			e.slots[s.slot].held = slices.Clone(s.Prompt)
+			e.sampled(s, logits[i])
 		}
 	}
 	return nil

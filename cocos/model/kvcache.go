@@ -2,6 +2,7 @@ package model
 
 import (
 	"fmt"
+	"math/bits"
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
@@ -119,30 +120,57 @@ func (c *kvCache) run(m *Model, exec *gm.Exec, args ...any) ([][]float32, error)
 	return out[0].Value().([][]float32), nil
 }
 
-// prefill feeds ids into slot dst[0] from index start and copies the slot
-// to the other dst (samples sharing a prompt prefill it once); it returns
-// the logits after the last id. The caller makes room: start + len(ids)
-// rounded up to bucket fits the capacity.
-func (c *kvCache) prefill(m *Model, ids []int, start int, dst []int, bucket int) ([]float32, error) {
-	width := roundUp(len(ids), bucket)
-	row := make([]int32, width)
-	for j, id := range ids {
-		row[j] = int32(id)
+// prefillRow is one prompt a prefill feeds: its tokens, the index they
+// start at in its slot (after the prefix the slot keeps), and the slots
+// it fills (more than one when samples share the prompt).
+type prefillRow struct {
+	ids   []int
+	start int
+	dst   []int
+}
+
+// prefill feeds rows in one program — all starting empty slots (fresh),
+// or all extending what their slots hold — and returns each row's logits
+// after its last id. Rows are padded to a common width, a multiple of
+// bucket, and their count to a power of two (few program shapes); the
+// caller makes room: every row's start plus that width fits the capacity.
+func (c *kvCache) prefill(m *Model, rows []prefillRow, fresh bool, bucket int) ([][]float32, error) {
+	width := 0
+	for _, r := range rows {
+		width = max(width, roundUp(len(r.ids), bucket))
 	}
-	d := make([]int32, len(dst))
-	for i, s := range dst {
-		d[i] = int32(s)
+	n := pow2(len(rows))
+	ids, start, last, home := make([][]int32, n), make([]int32, n), make([]int32, n), make([]int32, n)
+	var src, dst []int32
+	for i := range ids {
+		ids[i] = make([]int32, width)
+		if i >= len(rows) {
+			continue // padding: computed, written nowhere
+		}
+		for j, id := range rows[i].ids {
+			ids[i][j] = int32(id)
+		}
+		start[i], last[i], home[i] = int32(rows[i].start), int32(len(rows[i].ids)-1), int32(rows[i].dst[0])
+		for _, d := range rows[i].dst {
+			src, dst = append(src, int32(i)), append(dst, int32(d))
+		}
 	}
-	exec, err := m.program(start == 0)
+	for len(dst) < pow2(len(dst)) { // padding: the last write again (it overwrites, so twice is once)
+		src, dst = append(src, src[len(src)-1]), append(dst, dst[len(dst)-1])
+	}
+	exec, err := m.program(fresh)
 	if err != nil {
 		return nil, err
 	}
-	logits, err := c.run(m, exec, [][]int32{row}, int32(start), int32(len(ids)-1), d)
+	logits, err := c.run(m, exec, ids, start, last, home, src, dst)
 	if err != nil {
 		return nil, fmt.Errorf("model: prefill: %w", err)
 	}
-	return logits[0], nil
+	return logits[:len(rows)], nil
 }
+
+// pow2 is the least power of two ≥ n (1 for n ≤ 1).
+func pow2(n int) int { return 1 << bits.Len(uint(max(n, 1)-1)) }
 
 // decode feeds one token to each of the given slots, writing it at the
 // slot's length, and returns each one's logits. Slots are given in
@@ -196,51 +224,68 @@ func (m *Model) compile(e **gm.Exec, build func(s *gm.Scope, in []*Node) []*Node
 // scalar is element i of a 1-D node, as a scalar.
 func scalar(x *Node, i int) *Node { return Reshape(Slice(x, AxisElem(i))) }
 
-// prefillGraph: in = ids [1, width], start, last (the index of the last
-// real id), dst [n], then k and v per layer. Ids after last are padding:
-// their keys and values are written as zeros, and no real query sees them.
+// prefillGraph: in = ids [n, width], start [n], last [n] (each row's last
+// real id), home [n] (the slot an extending row reads), src [d] and dst
+// [d] (slot dst[i] takes row src[i]), then k and v per layer. Ids after a
+// row's last are padding: their keys and values are written as zeros, and
+// no real query sees them. Fresh rows start from empty slots and attend to
+// their own keys; extending rows read their slot, clear it past start,
+// and attend to it.
 func prefillGraph(s *gm.Scope, cfg Config, in []*Node, fresh bool) []*Node {
-	ids, start, last, dst := in[0], in[1], in[2], in[3]
+	ids, start, last, home, src, dst := in[0], in[1], in[2], in[3], in[4], in[5]
+	kv := in[6:]
 	g := ids.Graph()
-	width, capacity := ids.Shape().Dimensions[1], in[4].Shape().Dimensions[2]
-	pos := Add(Iota(g, shapes.Make(dtypes.Int32, 1, width), 1), start)
+	n, width := ids.Shape().Dimensions[0], ids.Shape().Dimensions[1]
+	capacity := kv[0].Shape().Dimensions[2]
+	pos := Add(Iota(g, shapes.Make(dtypes.Int32, n, width), 1), along(start, 0, n, width))
 	keys := width
 	if !fresh {
 		keys = capacity
 	}
-	// Query i sits at index start+i and sees the indices up to its own.
-	rows := Add(Iota(g, shapes.Make(dtypes.Int32, width, keys), 0), start)
-	cols := Iota(g, shapes.Make(dtypes.Int32, width, keys), 1)
-	if fresh {
-		rows = Iota(g, shapes.Make(dtypes.Int32, width, keys), 0)
-	}
-	mask := InsertAxes(GreaterOrEqual(rows, cols), 0, 0)
-	real := LessOrEqual(Iota(g, shapes.Make(dtypes.Int32, 1, 1, width, 1), 2), last)
+	// Query i of a row sits at index start+i and sees the indices up to its own.
+	cols := Iota(g, shapes.Make(dtypes.Int32, n, width, keys), 2)
+	mask := InsertAxes(GreaterOrEqual(InsertAxes(pos, -1), cols), 1) // [n, 1, width, keys] (fresh rows start at 0)
+	real := LessOrEqual(Iota(g, shapes.Make(dtypes.Int32, n, 1, width, 1), 2), along(last, 0, n, 1, width, 1))
 	zero := ScalarZero(g, dtypes.Int32)
-	first := Slice(dst, AxisElem(0))
 	write := func(cache, update *Node) (*Node, *Node) {
 		d := cache.Shape().Dimensions
 		update = Where(real, update, ZerosLike(update))
-		var slot *Node
+		var slots *Node // the rows' slots after this step, [n, heads, capacity, head_dim]
 		if fresh {
-			slot = DynamicUpdateSlice(Zeros(g, shapes.Make(cache.DType(), 1, d[1], d[2], d[3])), update, []*Node{zero, zero, zero, zero})
+			slots = Zeros(g, shapes.Make(cache.DType(), n, d[1], d[2], d[3]))
 		} else {
-			slot = Gather(cache, Reshape(first, 1, 1)) // (the Go backend has no DynamicSlice)
-			kept := LessThan(Iota(g, shapes.Make(dtypes.Int32, 1, 1, d[2], 1), 2), start)
-			slot = Where(kept, slot, ZerosLike(slot)) // clear what the slot held past the kept prefix
-			slot = DynamicUpdateSlice(slot, update, []*Node{zero, zero, start, zero})
+			slots = Gather(cache, InsertAxes(home, -1))
+			kept := LessThan(Iota(g, shapes.Make(dtypes.Int32, n, 1, d[2], 1), 2), along(start, 0, n, 1, d[2], 1))
+			slots = Where(kept, slots, ZerosLike(slots)) // clear what a slot held past the kept prefix
+		}
+		for i := range n {
+			row := Slice(update, AxisRange(i, i+1))
+			slots = DynamicUpdateSlice(slots, row, []*Node{Const(g, int32(i)), zero, scalar(start, i), zero})
 		}
 		for i := range dst.Shape().Dimensions[0] {
-			cache = DynamicUpdateSlice(cache, slot, []*Node{scalar(dst, i), zero, zero, zero})
+			row := Gather(slots, Reshape(Slice(src, AxisElem(i)), 1, 1))
+			cache = DynamicUpdateSlice(cache, row, []*Node{scalar(dst, i), zero, zero, zero})
 		}
 		if fresh {
 			return cache, update
 		}
-		return cache, slot
+		return cache, slots
 	}
-	x, caches := decodeLayers(s, cfg, ids, pos, mask, in[4:], write)
-	at := Gather(Squeeze(x, 0), Reshape(last, 1, 1)) // [1, hidden]
-	return append([]*Node{f32(Squeeze(lmHead(s, cfg, InsertAxes(at, 0)), 0))}, caches...)
+	x, caches := decodeLayers(s, cfg, ids, pos, mask, kv, write)
+	h := x.Shape().Dimensions[2]
+	index := Concatenate([]*Node{Iota(g, shapes.Make(dtypes.Int32, n, 1), 0), InsertAxes(last, -1)}, -1) // (row, last)
+	logits := lmHead(s, cfg, Reshape(Gather(x, index), n, 1, h))
+	return append([]*Node{f32(Squeeze(logits, 1))}, caches...)
+}
+
+// along broadcasts x [dims[axis]] to dims, varying along axis.
+func along(x *Node, axis int, dims ...int) *Node {
+	shape := make([]int, len(dims))
+	for i := range shape {
+		shape[i] = 1
+	}
+	shape[axis] = dims[axis]
+	return BroadcastToDims(Reshape(x, shape...), dims...)
 }
 
 // decodeGraph: in = ids [n, 1], slots [n] (ascending), lens [n] (the index

@@ -358,7 +358,7 @@ func TestParityKVCache(t *testing.T) {
 			}
 			token := func(r, j int) int { return (r*13 + j*5 + 1) % cfg.VocabSize }
 			rows := make([][]int, 4)
-			for r, n := range []int{12, 9, 9, 9} {
+			for r, n := range []int{14, 12, 12, 12} {
 				for j := range n {
 					rows[r] = append(rows[r], token(min(r, 2), j)) // rows 2 and 3 share their prompt…
 				}
@@ -386,20 +386,27 @@ func TestParityKVCache(t *testing.T) {
 				}
 				worst = max(worst, d)
 			}
-			prefill := func(r, start, end int, dst ...int) {
-				l, err := cache.prefill(m, rows[r][start:end], start, dst, 4)
+			// prefill feeds rows[r][held[dst[0]]:end] into the slots dst for each (r, end, dst…), in one program.
+			prefill := func(parts ...[]int) {
+				var batch []prefillRow
+				for _, p := range parts {
+					r, end, dst := p[0], p[1], p[2:]
+					batch = append(batch, prefillRow{ids: rows[r][held[dst[0]]:end], start: held[dst[0]], dst: dst})
+				}
+				logits, err := cache.prefill(m, batch, batch[0].start == 0, 4)
 				if err != nil {
 					t.Fatal(err)
 				}
-				for _, d := range dst {
-					held[d] = end
+				for i, p := range parts {
+					for _, d := range p[2:] {
+						held[d] = p[1]
+					}
+					check(p[0], logits[i])
 				}
-				check(r, l)
 			}
-			prefill(0, 0, 5, 0)
-			prefill(0, 5, 8, 0) // extends slot 0
-			prefill(1, 0, 5, 1)
-			prefill(2, 0, 5, 2, 3)         // one prefill, two slots
+			prefill([]int{0, 5, 0}, []int{1, 3, 1}, []int{2, 5, 2, 3}) // fresh, 3 rows: one fills two slots
+			prefill([]int{0, 8, 0})                                    // extends slot 0
+			prefill([]int{1, 5, 1})
 			decode := func(slots ...int) { // ascending, every one live
 				var ids, at, lens, live []int32
 				for _, s := range slots {
@@ -419,14 +426,16 @@ func TestParityKVCache(t *testing.T) {
 			decode(0, 2)       // two of four: a gathered copy
 			decode(1, 3)
 			decode(0, 1, 2, 3)
+			prefill([]int{1, 10, 1}, []int{3, 9, 3}) // two slots extended in one program
+			decode(0, 1, 2, 3)
 			t.Logf("max |Δlogit| cache vs full %.2e; cache %d bytes", worst, cfg.CacheBytes(4, 16))
 		})
 	}
 }
 
-// prefillRows prefills each row's real tokens (mask 1) into a slot of its
+// prefillEach prefills each row's real tokens (mask 1) into a slot of its
 // own and returns the logits after each row's last token.
-func prefillRows(t *testing.T, m *Model, ids, mask [][]int32) [][]float32 {
+func prefillEach(t *testing.T, m *Model, ids, mask [][]int32) [][]float32 {
 	t.Helper()
 	cache := m.newKVCache(len(ids), 32)
 	out := make([][]float32, len(ids))
@@ -437,11 +446,11 @@ func prefillRows(t *testing.T, m *Model, ids, mask [][]int32) [][]float32 {
 				real = append(real, int(id))
 			}
 		}
-		l, err := cache.prefill(m, real, 0, []int{r}, 8)
+		l, err := cache.prefill(m, []prefillRow{{ids: real, dst: []int{r}}}, true, 8)
 		if err != nil {
 			t.Fatal(err)
 		}
-		out[r] = l
+		out[r] = l[0]
 	}
 	return out
 }
@@ -582,7 +591,7 @@ func TestParityBF16Compute(t *testing.T) {
 			if d > 0.03*scale || dFull > 2*dRef || scale < 0.1 {
 				t.Errorf("bf16 logits: %g from PyTorch's bf16, %g from f32 (scale %g)", d, dFull, scale)
 			}
-			last := prefillRows(t, m, ids, mask)
+			last := prefillEach(t, m, ids, mask)
 			for r := range ids {
 				lastReal := len(mask[r]) - 1
 				for mask[r][lastReal] == 0 {

@@ -213,7 +213,7 @@ func TestProgramsSeeNewWeights(t *testing.T) {
 		if lp, err = m.LogProbs(ids, mask, nil); err != nil {
 			t.Fatal(err)
 		}
-		next = prefillRows(t, m, ids, mask)
+		next = prefillEach(t, m, ids, mask)
 		return logits, lp, next
 	}
 	run(m) // compiles every program with the initial weights
