@@ -34,6 +34,7 @@ func runBenchGenerate(ctx context.Context, args []string) error {
 	python := fs.String("python", "/usr/bin/python3", "python with torch, for --torch")
 	tools := fs.String("tools", "tools", "the repository's tools directory, for --torch")
 	backendName := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else go)")
+	layout := fs.String("layout", "hf", "projection weights held hf ([out, in], as every command holds them) or inference ([in, out]: model.LoadOptions.InferenceLayout, an experiment; docs/upstream.md)")
 	workload := fs.String("workload", "uniform", "uniform (random prompts, every row the same length) or mixed (see above)")
 	mixed := mixedFlags{prompts: fs.Int("prompts", 64, "mixed: MBPP test prompts"), slots: fs.Int("slots", 8, "mixed: sequences decoded together"),
 		maxNew: fs.Int("max-new", 512, "mixed: the answers' cap (the paper's 512)"), tail: fs.Float64("tail", 0.1, "mixed: share of answers that run to the cap"),
@@ -64,15 +65,18 @@ func runBenchGenerate(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	m, tok, err := train.LoadModelWith(ctx, backend, *dir, model.LoadOptions{DType: dt})
+	if *layout != "inference" && *layout != "hf" {
+		return fmt.Errorf("bench generate: --layout %q: inference or hf", *layout)
+	}
+	m, tok, err := train.LoadModelWith(ctx, backend, *dir, model.LoadOptions{DType: dt, InferenceLayout: *layout == "inference"})
 	if err != nil {
 		return fmt.Errorf("bench generate: %w", err)
 	}
 	switch *workload {
 	case "uniform":
 	case "mixed":
-		fmt.Printf("cocos bench generate --workload mixed: %s (%.2fB params), weights in %s, backend %s\n", *dir,
-			float64(m.Config.NumParams())/1e9, *dtype, backend.Name())
+		fmt.Printf("cocos bench generate --workload mixed: %s (%.2fB params), weights in %s, %s layout, backend %s\n", *dir,
+			float64(m.Config.NumParams())/1e9, *dtype, *layout, backend.Name())
 		if err := benchMixed(m, tok, mixed); err != nil {
 			return fmt.Errorf("bench generate: %w", err)
 		}
@@ -81,8 +85,8 @@ func runBenchGenerate(ctx context.Context, args []string) error {
 		return fmt.Errorf("bench generate: --workload %q: uniform or mixed", *workload)
 	}
 	loaded := time.Since(processStart)
-	fmt.Printf("cocos bench generate: %s (%.2fB params), weights in %s (%s), backend %s\n", *dir,
-		float64(m.Config.NumParams())/1e9, *dtype, memstat.GB(m.Store.ByteSize()), backend.Name())
+	fmt.Printf("cocos bench generate: %s (%.2fB params), weights in %s (%s), %s layout, backend %s\n", *dir,
+		float64(m.Config.NumParams())/1e9, *dtype, memstat.GB(m.Store.ByteSize()), *layout, backend.Name())
 	fmt.Printf("loaded in %.1f s, RSS %s\n", loaded.Seconds(), memstat.GB(memstat.RSS()))
 	var anchor model.Anchor
 	if *torch {

@@ -23,26 +23,28 @@ func BenchmarkLinearLayout(b *testing.B) {
 		b.Fatal(err)
 	}
 	const in, out = 1536, 8960
-	for _, n := range []int{1, 2, 4, 8, 1024} {
-		for _, c := range []struct {
-			name, eq string
-			w        []int
-		}{{"out-in", "ni,oi->no", []int{out, in}}, {"in-out", "ni,io->no", []int{in, out}}, {"out-in-lhs", "oi,ni->on", []int{out, in}}} {
-			b.Run(fmt.Sprintf("n=%d/%s", n, c.name), func(b *testing.B) {
-				e := MustNewExec(backend, func(x, w *Node) *Node {
-					if c.name == "out-in-lhs" { // W·xᵀ, then the small [out, n] result transposed
-						return Transpose(Einsum(c.eq, w, x), 0, 1)
-					}
-					return Einsum(c.eq, x, w)
-				})
-				x := tensors.FromShape(shapes.Make(dtypes.Float32, n, in))
-				w := tensors.FromShape(shapes.Make(dtypes.Float32, c.w...))
-				e.MustExec(x, w)
-				b.ResetTimer()
-				for range b.N {
+	for _, dt := range []dtypes.DType{dtypes.Float32, dtypes.BFloat16} {
+		for _, n := range []int{1, 2, 4, 8, 1024} {
+			for _, c := range []struct {
+				name, eq string
+				w        []int
+			}{{"out-in", "ni,oi->no", []int{out, in}}, {"in-out", "ni,io->no", []int{in, out}}, {"out-in-lhs", "oi,ni->on", []int{out, in}}} {
+				b.Run(fmt.Sprintf("%s/n=%d/%s", dt, n, c.name), func(b *testing.B) {
+					e := MustNewExec(backend, func(x, w *Node) *Node {
+						if c.name == "out-in-lhs" { // W·xᵀ, then the small [out, n] result transposed
+							return Transpose(Einsum(c.eq, w, x), 0, 1)
+						}
+						return Einsum(c.eq, x, w)
+					})
+					x := tensors.FromShape(shapes.Make(dt, n, in))
+					w := tensors.FromShape(shapes.Make(dt, c.w...))
 					e.MustExec(x, w)
-				}
-			})
+					b.ResetTimer()
+					for range b.N {
+						e.MustExec(x, w)
+					}
+				})
+			}
 		}
 	}
 }

@@ -25,6 +25,10 @@ type LoadOptions struct {
 	// needs Float32 weights (see NewTrainer; SetDType(BFloat16) on them
 	// still computes in bf16).
 	DType dtypes.DType
+	// InferenceLayout holds the large projections [in, out], transposed
+	// as they are read (see SetInferenceLayout): for a model that is only
+	// generated with. Its peak stays the model plus one weight.
+	InferenceLayout bool
 }
 
 func (o LoadOptions) dtype() (dtypes.DType, error) {
@@ -67,7 +71,7 @@ func LoadWith(backend compute.Backend, dir string, opts LoadOptions) (*Model, er
 	if err := checkWeights(cfg, names); err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
-	m, err := newModel(backend, cfg, dt, func(w WeightSpec, dst []byte) error {
+	m, err := newModel(backend, cfg, dt, opts.InferenceLayout, func(w WeightSpec, dst []byte) error {
 		return files[w.Name].readInto(w.Name, dst, dt)
 	})
 	if err != nil {
@@ -102,19 +106,34 @@ func checkWeights(cfg Config, have map[string][]int) error {
 // newModel makes a model whose weights, held in dt, fill writes one at a
 // time into their own buffers: on the Go backend a buffer is shared with
 // the host (no second copy); on XLA it moves to the device and the host
-// copy is freed.
-func newModel(backend compute.Backend, cfg Config, dt dtypes.DType, fill func(w WeightSpec, dst []byte) error) (*Model, error) {
+// copy is freed. With inference, large projections are held transposed
+// (SetInferenceLayout), through a buffer of one weight.
+func newModel(backend compute.Backend, cfg Config, dt dtypes.DType, inference bool, fill func(w WeightSpec, dst []byte) error) (*Model, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	store := gm.NewStore()
 	for _, w := range cfg.Weights() {
-		t, err := tensors.FromShapeForBackend(backend, 0, shapes.Make(dt, w.Shape...))
+		shape, turn := w.Shape, inference && projection(w.Name) && large(w.Shape[0], w.Shape[1])
+		if turn {
+			shape = []int{w.Shape[1], w.Shape[0]}
+		}
+		t, err := tensors.FromShapeForBackend(backend, 0, shapes.Make(dt, shape...))
 		if err != nil {
 			return nil, fmt.Errorf("model: weight %s: %w", w.Name, err)
 		}
 		var ferr error
-		if err := t.MutableBytes(func(b []byte) { ferr = fill(w, b) }); err != nil {
+		err = t.MutableBytes(func(b []byte) {
+			if !turn {
+				ferr = fill(w, b)
+				return
+			}
+			hf := make([]byte, len(b))
+			if ferr = fill(w, hf); ferr == nil {
+				transposeBytes(b, hf, w.Shape[0], w.Shape[1], dt.Size())
+			}
+		})
+		if err != nil {
 			return nil, fmt.Errorf("model: weight %s: %w", w.Name, err)
 		}
 		if ferr != nil {
@@ -127,7 +146,7 @@ func newModel(backend compute.Backend, cfg Config, dt dtypes.DType, fill func(w 
 			return nil, fmt.Errorf("model: weight %s: %w", w.Name, err)
 		}
 	}
-	return &Model{Config: cfg, Store: store, Backend: backend, held: dt, compute: dt}, nil
+	return &Model{Config: cfg, Store: store, Backend: backend, held: dt, compute: dt, inference: inference}, nil
 }
 
 // New puts weights into a fresh store, held in f32; every weight the
@@ -143,7 +162,7 @@ func New(backend compute.Backend, cfg Config, weights map[string]Tensor) (*Model
 	if err := checkWeights(cfg, have); err != nil {
 		return nil, err
 	}
-	return newModel(backend, cfg, dtypes.Float32, func(w WeightSpec, dst []byte) error {
+	return newModel(backend, cfg, dtypes.Float32, false, func(w WeightSpec, dst []byte) error {
 		encodeFloats(dst, weights[w.Name].Data, false)
 		return nil
 	})
@@ -158,7 +177,7 @@ func NewRandom(backend compute.Backend, cfg Config, seed uint64, std float64, dt
 		return nil, err
 	}
 	d := newDraw(seed, std)
-	return newModel(backend, cfg, dt, func(w WeightSpec, dst []byte) error {
+	return newModel(backend, cfg, dt, false, func(w WeightSpec, dst []byte) error {
 		convert(dst, dt, f32Bytes(d.values(w)), "F32")
 		return nil
 	})

@@ -99,6 +99,9 @@ func adapterNames(weight string) (a, b string) {
 // weight: from now on trainers update the adapters only, and Base is the
 // model without them. Adapters are held in f32 whatever the base's dtype.
 func (m *Model) AddLoRA(c LoRAConfig) error {
+	if m.inference {
+		return fmt.Errorf("model: adapters on a model in the inference layout (load it again to add them)")
+	}
 	c = c.Fill()
 	if err := c.validate(); err != nil {
 		return err

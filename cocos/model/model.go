@@ -80,6 +80,8 @@ type Model struct {
 	// checkpoint turns on per-layer gradient checkpointing in training
 	// programs (SetCheckpointing).
 	checkpoint bool
+	// inference: the projections are held [in, out] (SetInferenceLayout).
+	inference bool
 
 	logits, logprobs, fresh, extend, decode *gm.Exec // compiled on first use (see programs)
 	// autodiffWeights makes training programs differentiate the weights
@@ -152,6 +154,11 @@ func (m *Model) rawWeightBytes(name string, dst []byte, dt dtypes.DType) error {
 		return fmt.Errorf("model: weight %s: %w", name, err)
 	}
 	return t.ConstBytes(func(b []byte) {
+		if d := t.Shape().Dimensions; m.inference && projection(name) && large(d[0], d[1]) { // held [in, out]: give HF's [out, in]
+			hf := make([]byte, len(b))
+			transposeBytes(hf, b, d[0], d[1], t.DType().Size())
+			b = hf
+		}
 		if t.DType() == dt {
 			copy(dst, b)
 			return
@@ -287,6 +294,9 @@ func (m *Model) dtype() dtypes.DType {
 func (m *Model) prepare(s *gm.Scope, g *Graph) {
 	s.SetTraining(g, true)
 	gm.SetGraphParam(g, dtypeParam, m.dtype())
+	if m.inference {
+		gm.SetGraphParam(g, layoutParam, true)
+	}
 	if m.lora != nil && !m.noAdapters {
 		gm.SetGraphParam(g, loraScaleParam, m.lora.Scaling())
 	}

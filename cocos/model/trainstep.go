@@ -55,6 +55,9 @@ func NewTrainer(m *Model, opt optimizer.Interface, loss Loss) (*Trainer, error) 
 	if err := m.fullTuningError(); err != nil {
 		return nil, err
 	}
+	if m.inference {
+		return nil, fmt.Errorf("model: a model in the inference layout is not trained (load it again to train it)")
+	}
 	if loss == nil {
 		loss = NLL
 	}

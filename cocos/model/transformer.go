@@ -73,7 +73,13 @@ func lmHead(s *gm.Scope, cfg Config, x *Node) *Node {
 	}
 	v, w := weight(s, x.Graph(), head...)
 	d := x.Shape().Dimensions
-	y := times(v, Reshape(x, d[0]*d[1], d[2]), w) // 2-D: see linear
+	flat := Reshape(x, d[0]*d[1], d[2]) // 2-D: see linear
+	var y *Node
+	if cfg.TieWordEmbeddings {
+		y = times(v, flat, w)
+	} else {
+		y = project(v, flat, w) // an untied head is a projection (SetInferenceLayout)
+	}
 	return Reshape(y, d[0], d[1], cfg.VocabSize)
 }
 
@@ -221,7 +227,7 @@ func linear(s *gm.Scope, x *Node, bias bool) *Node {
 	d := x.Shape().Dimensions
 	v, w := weight(s, g, "weight")
 	flat := flatten(x)
-	y := times(v, flat, w)
+	y := project(v, flat, w)
 	if delta := loraDelta(s, flat); delta != nil {
 		y = Add(y, delta)
 	}
@@ -231,7 +237,7 @@ func linear(s *gm.Scope, x *Node, bias bool) *Node {
 	if len(d) == 2 {
 		return y
 	}
-	return Reshape(y, d[0], d[1], w.Shape().Dimensions[0])
+	return Reshape(y, d[0], d[1], outFeatures(g, w))
 }
 
 // flatten is x [batch, seq, features] as [batch·seq, features] (a 2-D x
@@ -256,7 +262,7 @@ func flatten(x *Node) *Node {
 // compute as they did.
 func timesTransposed(x, w *Node) *Node {
 	n, in, out := x.Shape().Dimensions[0], x.Shape().Dimensions[1], w.Shape().Dimensions[0]
-	if n < 8 && in*out >= 1<<20 && x.DType() == dtypes.Float32 {
+	if n < 8 && large(out, in) && x.DType() == dtypes.Float32 {
 		return Transpose(Einsum("oi,ni->on", w, x), 0, 1)
 	}
 	return Einsum("ni,oi->no", x, w)
