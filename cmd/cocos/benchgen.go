@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -88,6 +89,12 @@ func runBenchGenerate(ctx context.Context, args []string) error {
 	fmt.Printf("cocos bench generate: %s (%.2fB params), weights in %s (%s), %s layout, backend %s\n", *dir,
 		float64(m.Config.NumParams())/1e9, *dtype, memstat.GB(m.Store.ByteSize()), *layout, backend.Name())
 	fmt.Printf("loaded in %.1f s, RSS %s\n", loaded.Seconds(), memstat.GB(memstat.RSS()))
+	bw, bound, err := m.ReadBound()
+	if err != nil {
+		return fmt.Errorf("bench generate: %w", err)
+	}
+	fmt.Printf("streaming-read bound: every weight read once in %.2f s (%.1f GB/s on %d threads): %.2f steps/s, the most batch-1 tok/s\n",
+		1/bound, bw/1e9, runtime.NumCPU(), bound)
 	var anchor model.Anchor
 	if *torch {
 		if anchor, err = model.FairAnchor(*python, *tools); err != nil {
@@ -104,8 +111,8 @@ func runBenchGenerate(ctx context.Context, args []string) error {
 			fmt.Printf("first token %.1f s after start (prefill of %d x %d with compiling: %.1f s)\n",
 				(loaded + t.FirstToken).Seconds(), b, *promptLen, t.FirstToken.Seconds())
 		}
-		line := fmt.Sprintf("batch %d, %d+%d tokens: prefill %.2f s, decode %.2f tok/s, end to end %.2f tok/s, KV cache %s",
-			b, *promptLen, *newTokens, t.Prefill.Seconds(), t.TokensPerS, t.EndToEnd,
+		line := fmt.Sprintf("batch %d, %d+%d tokens: prefill %.2f s, decode %.2f tok/s (%.2f × the read bound), end to end %.2f tok/s, KV cache %s",
+			b, *promptLen, *newTokens, t.Prefill.Seconds(), t.TokensPerS, t.TokensPerS/(float64(b)*bound), t.EndToEnd,
 			memstat.GB(m.CacheBytes(b, *promptLen+*newTokens)))
 		if *torch {
 			tt, err := model.TorchGenerate(m.Config, b, *promptLen, *newTokens, *python, *tools, anchor)

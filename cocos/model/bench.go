@@ -8,7 +8,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/gomlx/gomlx/ml/train/optimizer"
 )
@@ -228,4 +231,68 @@ func (m *Model) TimeWorkload(w Workload, slots int, static, warm bool) (Workload
 		}
 	}
 	return res, run()
+}
+
+// ReadBound times one read of every weight's bytes, split over the CPUs
+// (decoding reads each weight once per step): the store's bytes per
+// second, and so the most decoding steps per second a step that only
+// streamed the weights could take — batch-1 decoding's bound on this host.
+func (m *Model) ReadBound() (bytesPerS, stepsPerS float64, err error) {
+	var bufs [][]byte
+	var total int64
+	for v := range m.Store.IterVariables() {
+		t, err := v.Value()
+		if err != nil {
+			return 0, 0, err
+		}
+		if err := t.ConstBytes(func(b []byte) { bufs = append(bufs, b) }); err != nil {
+			return 0, 0, err
+		}
+		total += int64(t.Shape().ByteSize())
+	}
+	read := func() time.Duration {
+		start := time.Now()
+		var wg sync.WaitGroup
+		workers := runtime.NumCPU()
+		sums := make([]uint64, workers)
+		for w := range workers {
+			wg.Go(func() {
+				for _, b := range bufs {
+					chunk := (len(b)/8/workers + 1) * 8
+					lo, hi := min(w*chunk, len(b)), min((w+1)*chunk, len(b))
+					sums[w] += sumWords(unsafe.Slice((*uint64)(unsafe.Pointer(unsafe.SliceData(b[lo:hi]))), (hi-lo)/8))
+				}
+			})
+		}
+		wg.Wait()
+		return time.Since(start)
+	}
+	read() // pages in, caches warm
+	best := read()
+	for range 2 {
+		best = min(best, read())
+	}
+	bytesPerS = float64(total) / best.Seconds()
+	return bytesPerS, bytesPerS / float64(total), nil
+}
+
+// sumWords adds xs up in 8 independent chains, so that the loop is bound
+// by memory rather than by one chain of additions.
+func sumWords(xs []uint64) uint64 {
+	var a [8]uint64
+	i := 0
+	for ; i+8 <= len(xs); i += 8 {
+		a[0] += xs[i]
+		a[1] += xs[i+1]
+		a[2] += xs[i+2]
+		a[3] += xs[i+3]
+		a[4] += xs[i+4]
+		a[5] += xs[i+5]
+		a[6] += xs[i+6]
+		a[7] += xs[i+7]
+	}
+	for ; i < len(xs); i++ {
+		a[0] += xs[i]
+	}
+	return a[0] + a[1] + a[2] + a[3] + a[4] + a[5] + a[6] + a[7]
 }
