@@ -70,6 +70,10 @@ type Sequence struct {
 	// OnDone, if set, is called once when the sequence has ended (Err set
 	// if a step failed), on the goroutine that runs the engine.
 	OnDone func(*Sequence)
+	// Cancelled, if set, is asked before the sequence is admitted: true
+	// ends it there (Stop "cancelled", no tokens) without its prefill — a
+	// server's client that left while its rows waited for a slot.
+	Cancelled func() bool
 
 	Gen Generation // the completion so far
 	Err error
@@ -274,6 +278,12 @@ func (e *Engine) admit() ([]*Sequence, error) {
 	}
 	for len(e.waiting) > 0 && !(e.cfg.Static && len(admitted) == e.cfg.Slots) {
 		s := e.waiting[0]
+		if s.Cancelled != nil && s.Cancelled() {
+			e.waiting = e.waiting[1:]
+			s.Gen.Stop = "cancelled"
+			e.end(s)
+			continue
+		}
 		slot, start := e.place(s)
 		if slot < 0 || e.needs(s, start) > e.capacity() {
 			ok, err := e.reshape(s, start, slot < 0)

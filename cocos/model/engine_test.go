@@ -76,12 +76,14 @@ func TestEngineMatchesAlone(t *testing.T) {
 }
 
 // TestEngineCancelFreesSlot: with one slot, a sequence cancelled by its
-// OnToken gives its slot to the waiting one, which completes as if alone.
+// OnToken gives its slot to the waiting one, which completes as if alone;
+// one cancelled while it waits ends without a prefill.
 func TestEngineCancelFreesSlot(t *testing.T) {
 	m := tinyModel(t, 61)
-	prompts, _ := mixedPrompts(2, 61)
-	seqs := greedySeqs(prompts, []int{50, 6})
+	prompts, _ := mixedPrompts(3, 61)
+	seqs := greedySeqs(prompts, []int{50, 6, 9})
 	seqs[0].Config.OnToken = func(_ int, g *Generation) bool { return len(g.NewIDs) < 3 }
+	seqs[2].Cancelled = func() bool { return true }
 	ended := 0
 	for _, s := range seqs {
 		s.OnDone = func(*Sequence) { ended++ }
@@ -96,7 +98,10 @@ func TestEngineCancelFreesSlot(t *testing.T) {
 	if want := greedyChain(t, m, prompts[1], 6); !slices.Equal(seqs[1].Gen.NewIDs, want) {
 		t.Errorf("the waiting sequence: %v, alone %v", seqs[1].Gen.NewIDs, want)
 	}
-	if st := e.Stats(); ended != 2 || st.PeakSlots != 1 || st.Steps > 3+6 {
+	if g := seqs[2].Gen; g.Stop != "cancelled" || len(g.NewIDs) != 0 {
+		t.Errorf("sequence cancelled while waiting: %d tokens, stop %q", len(g.NewIDs), g.Stop)
+	}
+	if st := e.Stats(); ended != 3 || st.PeakSlots != 1 || st.Steps > 3+6 || st.Prefills != 2 {
 		t.Errorf("%d ended, %+v", ended, st)
 	}
 }

@@ -112,7 +112,7 @@ func (b *batcher) add(j *job) {
 	}
 	for r, p := range j.prompts {
 		j.seqs = append(j.seqs, &model.Sequence{Prompt: p, Config: gen, Row: r, Stream: [2]uint64{j.gen.Seed, uint64(r)},
-			OnDone: func(*model.Sequence) { b.ended(j) }})
+			OnDone: func(*model.Sequence) { b.ended(j) }, Cancelled: j.cancelled.Load})
 	}
 	j.left = len(j.seqs)
 	if err := b.engine.Submit(j.seqs...); err != nil {
