@@ -69,25 +69,22 @@ func runBenchGenerate(ctx context.Context, args []string) error {
 	if *layout != "inference" && *layout != "hf" {
 		return fmt.Errorf("bench generate: --layout %q: inference or hf", *layout)
 	}
+	if *workload != "uniform" && *workload != "mixed" {
+		return fmt.Errorf("bench generate: --workload %q: uniform or mixed", *workload)
+	}
 	m, tok, err := train.LoadModelWith(ctx, backend, *dir, model.LoadOptions{DType: dt, InferenceLayout: *layout == "inference"})
 	if err != nil {
 		return fmt.Errorf("bench generate: %w", err)
 	}
-	switch *workload {
-	case "uniform":
-	case "mixed":
-		fmt.Printf("cocos bench generate --workload mixed: %s (%.2fB params), weights in %s, %s layout, backend %s\n", *dir,
-			float64(m.Config.NumParams())/1e9, *dtype, *layout, backend.Name())
+	loaded := time.Since(processStart)
+	fmt.Printf("cocos bench generate: %s (%.2fB params), weights in %s (%s), %s layout, backend %s\n", *dir,
+		float64(m.Config.NumParams())/1e9, *dtype, memstat.GB(m.Store.ByteSize()), *layout, backend.Name())
+	if *workload == "mixed" {
 		if err := benchMixed(m, tok, mixed); err != nil {
 			return fmt.Errorf("bench generate: %w", err)
 		}
 		return nil
-	default:
-		return fmt.Errorf("bench generate: --workload %q: uniform or mixed", *workload)
 	}
-	loaded := time.Since(processStart)
-	fmt.Printf("cocos bench generate: %s (%.2fB params), weights in %s (%s), %s layout, backend %s\n", *dir,
-		float64(m.Config.NumParams())/1e9, *dtype, memstat.GB(m.Store.ByteSize()), *layout, backend.Name())
 	fmt.Printf("loaded in %.1f s, RSS %s\n", loaded.Seconds(), memstat.GB(memstat.RSS()))
 	bw, bound, err := m.ReadBound()
 	if err != nil {

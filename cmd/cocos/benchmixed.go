@@ -64,12 +64,12 @@ func benchMixed(m *model.Model, tok *tokenizer.Tokenizer, f mixedFlags) error {
 		return err
 	}
 	sorted := slices.Sorted(slices.Values(w.Answers))
-	total := 0
-	for _, n := range w.Answers {
-		total += n
+	total, promptLens := 0, make([]int, len(w.Prompts))
+	for i, n := range w.Answers {
+		total, promptLens[i] = total+n, len(w.Prompts[i])
 	}
 	fmt.Printf("workload: %d MBPP test prompts (%d–%d tokens), answers of their reference solutions' length, %.0f %% to the cap of %d: "+
-		"median %d, p90 %d, %d tokens in all; %d slots\n", len(w.Prompts), minLen(w.Prompts), maxLen(w.Prompts), *f.tail*100, *f.maxNew,
+		"median %d, p90 %d, %d tokens in all; %d slots\n", len(w.Prompts), slices.Min(promptLens), slices.Max(promptLens), *f.tail*100, *f.maxNew,
 		sorted[len(sorted)/2], sorted[len(sorted)*9/10], total, *f.slots)
 	var runs [2]model.WorkloadTiming
 	for i, static := range []bool{true, false} {
@@ -83,20 +83,4 @@ func benchMixed(m *model.Model, tok *tokenizer.Tokenizer, f mixedFlags) error {
 	}
 	fmt.Printf("speedup: %.2f\n", runs[1].TokensPerS()/runs[0].TokensPerS())
 	return nil
-}
-
-func minLen(xs [][]int) int {
-	n := len(xs[0])
-	for _, x := range xs {
-		n = min(n, len(x))
-	}
-	return n
-}
-
-func maxLen(xs [][]int) int {
-	n := 0
-	for _, x := range xs {
-		n = max(n, len(x))
-	}
-	return n
 }

@@ -86,9 +86,6 @@ type Sequence struct {
 	done  bool
 }
 
-// Done reports whether the sequence has ended.
-func (s *Sequence) Done() bool { return s.done }
-
 // slotState is one slot of the cache.
 type slotState struct {
 	seq  *Sequence // running here, or nil
@@ -219,10 +216,8 @@ func (e *Engine) Step() error {
 		// Submit refuses what cannot fit alone; this guards the loop.
 		s := e.waiting[0]
 		e.waiting = e.waiting[1:]
-		s.Err, s.done = fmt.Errorf("model: prompt %d does not fit the KV memory budget of %d bytes", s.Row, e.cfg.KVMemory), true
-		if s.OnDone != nil {
-			s.OnDone(s)
-		}
+		s.Err = fmt.Errorf("model: prompt %d does not fit the KV memory budget of %d bytes", s.Row, e.cfg.KVMemory)
+		e.end(s)
 		return s.Err
 	}
 	if err == nil {

@@ -34,20 +34,27 @@ func tinyModel(t *testing.T, vocab int) *Model {
 	return m
 }
 
+// logitsAlone is the full forward's logits at every position of ids, a
+// single unpadded sequence.
+func logitsAlone(t *testing.T, m *Model, ids []int) [][]float32 {
+	t.Helper()
+	row, mask := make([]int32, len(ids)), make([]int32, len(ids))
+	for i, id := range ids {
+		row[i], mask[i] = int32(id), 1
+	}
+	logits, err := m.Logits([][]int32{row}, [][]int32{mask})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return logits[0]
+}
+
 // greedyChain extends ids by argmax, running the full forward each time on
 // the unpadded sequence: the slow, obviously right version of Generate.
 func greedyChain(t *testing.T, m *Model, ids []int, n int) []int {
 	seq := slices.Clone(ids)
 	for range n {
-		row, mask := make([]int32, len(seq)), make([]int32, len(seq))
-		for i, id := range seq {
-			row[i], mask[i] = int32(id), 1
-		}
-		logits, err := m.Logits([][]int32{row}, [][]int32{mask})
-		if err != nil {
-			t.Fatal(err)
-		}
-		last := logits[0][len(seq)-1]
+		last := logitsAlone(t, m, seq)[len(seq)-1]
 		best := 0
 		for i, v := range last {
 			if v > last[best] {

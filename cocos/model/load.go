@@ -26,8 +26,8 @@ type LoadOptions struct {
 	// still computes in bf16).
 	DType dtypes.DType
 	// InferenceLayout holds the large projections [in, out], transposed
-	// as they are read (see SetInferenceLayout): for a model that is only
-	// generated with. Its peak stays the model plus one weight.
+	// as they are read (layout.go): for a model that is only generated
+	// with. Its peak stays the model plus one weight.
 	InferenceLayout bool
 }
 
@@ -107,14 +107,14 @@ func checkWeights(cfg Config, have map[string][]int) error {
 // time into their own buffers: on the Go backend a buffer is shared with
 // the host (no second copy); on XLA it moves to the device and the host
 // copy is freed. With inference, large projections are held transposed
-// (SetInferenceLayout), through a buffer of one weight.
+// (the inference layout, layout.go), through a buffer of one weight.
 func newModel(backend compute.Backend, cfg Config, dt dtypes.DType, inference bool, fill func(w WeightSpec, dst []byte) error) (*Model, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
 	store := gm.NewStore()
 	for _, w := range cfg.Weights() {
-		shape, turn := w.Shape, inference && projection(w.Name) && large(w.Shape[0], w.Shape[1])
+		shape, turn := w.Shape, inference && transposedWeight(w.Name, w.Shape)
 		if turn {
 			shape = []int{w.Shape[1], w.Shape[0]}
 		}

@@ -80,7 +80,7 @@ type Model struct {
 	// checkpoint turns on per-layer gradient checkpointing in training
 	// programs (SetCheckpointing).
 	checkpoint bool
-	// inference: the projections are held [in, out] (SetInferenceLayout).
+	// inference: the large projections are held [in, out] (LoadOptions.InferenceLayout).
 	inference bool
 
 	logits, logprobs, fresh, extend, decode *gm.Exec // compiled on first use (see programs)
@@ -154,7 +154,7 @@ func (m *Model) rawWeightBytes(name string, dst []byte, dt dtypes.DType) error {
 		return fmt.Errorf("model: weight %s: %w", name, err)
 	}
 	return t.ConstBytes(func(b []byte) {
-		if d := t.Shape().Dimensions; m.inference && projection(name) && large(d[0], d[1]) { // held [in, out]: give HF's [out, in]
+		if d := t.Shape().Dimensions; m.inference && len(d) == 2 && transposedWeight(name, []int{d[1], d[0]}) { // held [in, out]: give HF's [out, in]
 			hf := make([]byte, len(b))
 			transposeBytes(hf, b, d[0], d[1], t.DType().Size())
 			b = hf

@@ -366,15 +366,7 @@ func TestParityKVCache(t *testing.T) {
 			rows[3][5], rows[3][6] = 7, 11 // …and part after it
 			want := make([][][]float32, len(rows))
 			for r, row := range rows {
-				ids, mask := make([]int32, len(row)), make([]int32, len(row))
-				for j, id := range row {
-					ids[j], mask[j] = int32(id), 1
-				}
-				full, err := m.Logits([][]int32{ids}, [][]int32{mask})
-				if err != nil {
-					t.Fatal(err)
-				}
-				want[r] = full[0]
+				want[r] = logitsAlone(t, m, row)
 			}
 			cache := m.newKVCache(4, 16)
 			held := make([]int, len(rows))

@@ -78,7 +78,7 @@ func lmHead(s *gm.Scope, cfg Config, x *Node) *Node {
 	if cfg.TieWordEmbeddings {
 		y = times(v, flat, w)
 	} else {
-		y = project(v, flat, w) // an untied head is a projection (SetInferenceLayout)
+		y = project(v, flat, w) // an untied head is a projection (the inference layout)
 	}
 	return Reshape(y, d[0], d[1], cfg.VocabSize)
 }
