@@ -21,18 +21,18 @@ var baselineSummary = map[string]string{
 		"evaluate with `cocos eval --model GENERATOR --corrector RUN/model` (the generator stays frozen).",
 }
 
-// sampling are the flags of the baselines that train on judged samples.
-type sampling struct {
-	problems        *problemFlags
-	samples, maxNew *int
-	temperature     *float64
+// judgedFlags are the flags of the baselines that train on judged
+// samples: the problems, how many programs each, and how they are sampled.
+type judgedFlags struct {
+	problems *problemFlags
+	samples  *int
+	sampling *samplingFlags
 }
 
-func addSamplingFlags(fs *flag.FlagSet) *sampling {
-	return &sampling{problems: addProblemFlags(fs, "train"),
-		samples:     fs.Int("samples", 10, "programs sampled per problem"),
-		temperature: fs.Float64("temperature", 0.9, "sampling temperature of the candidates"),
-		maxNew:      fs.Int("max-new-tokens", 512, "most new tokens per candidate")}
+func addJudgedFlags(fs *flag.FlagSet) *judgedFlags {
+	return &judgedFlags{problems: addProblemFlags(fs, "train"),
+		samples:  fs.Int("samples", 10, "programs sampled per problem"),
+		sampling: addSamplingFlags(fs, 512)}
 }
 
 // sampled is what a sampling baseline trains from.
@@ -45,7 +45,7 @@ type sampled struct {
 
 // open loads the model and problems, starts the judge (the caller closes
 // it) and samples or reloads the run's candidates.
-func (s *sampling) open(ctx context.Context, c *common) (*sampled, error) {
+func (s *judgedFlags) open(ctx context.Context, c *common) (*sampled, error) {
 	m, tok, err := c.open(ctx)
 	if err != nil {
 		return nil, err
@@ -58,7 +58,7 @@ func (s *sampling) open(ctx context.Context, c *common) (*sampled, error) {
 	if err != nil {
 		return nil, err
 	}
-	gen := genConfig(tok, model.GenerateConfig{MaxNewTokens: *s.maxNew, Temperature: *s.temperature, Seed: c.run.Seed})
+	gen := genConfig(tok, model.GenerateConfig{MaxNewTokens: *s.sampling.maxNew, Temperature: *s.sampling.temperature, Seed: c.run.Seed})
 	cands, err := candidates(ctx, c, m, tok, judge, ps, *s.samples, gen)
 	if err != nil {
 		judge.Close()
@@ -71,7 +71,7 @@ func runTrainBaseline(ctx context.Context, name string, args []string) error {
 	fs := newFlags("train "+name, "train "+name+" --model DIR --out RUN [flags]", baselineSummary[name])
 	c := addCommon(fs)
 	cfg := addSFTFlags(fs)
-	smp := addSamplingFlags(fs)
+	smp := addJudgedFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -87,8 +87,9 @@ func runTrainBaseline(ctx context.Context, name string, args []string) error {
 	if len(examples) == 0 {
 		return fmt.Errorf("train %s: no training example: the model's %d samples per problem were all correct or all incorrect", name, *smp.samples)
 	}
-	cfg.Run, cfg.Eval, cfg.Recipe = c.run, c.eval(d.judge, d.tok), c.rec.String()
-	sum, err := (&train.SFT{Model: d.m, Tokenizer: d.tok, Examples: examples, Config: *cfg}).Run(ctx)
+	conf := cfg()
+	conf.Run, conf.Eval, conf.Recipe = c.run, c.eval(d.judge, d.tok), c.rec.String()
+	sum, err := (&train.SFT{Model: d.m, Tokenizer: d.tok, Examples: examples, Config: conf}).Run(ctx)
 	if err != nil {
 		return fmt.Errorf("train %s: %w", name, err)
 	}
@@ -99,7 +100,7 @@ func runTrainBaseline(ctx context.Context, name string, args []string) error {
 // candidates samples and judges once per run directory (candidates.json).
 func candidates(ctx context.Context, c *common, m *model.Model, tok model.Tokenizer, judge *sandbox.Executor,
 	ps []data.Problem, n int, gen model.GenerateConfig) ([]baselines.Candidates, error) {
-	return baselines.SampleOnce(ctx, filepath.Join(*c.out, "candidates.json"), m, tok, judge, c.prompts(), ps, n, gen)
+	return baselines.SampleOnce(ctx, filepath.Join(*c.runs.out, "candidates.json"), m, tok, judge, c.prompts(), ps, n, gen)
 }
 
 func runTrainReVISE(ctx context.Context, args []string) error {
@@ -109,13 +110,11 @@ func runTrainReVISE(ctx context.Context, args []string) error {
 			"Evaluate with `cocos eval --model RUN/model --revise`.")
 	c := addCommon(fs)
 	var cfg train.PreferenceConfig
-	fs.IntVar(&cfg.Steps, "steps", 100, "optimiser steps")
-	fs.IntVar(&cfg.Batch, "batch", 16, "preference pairs per step")
-	fs.Float64Var(&cfg.LR, "lr", 1e-5, "peak Adam learning rate (cosine decay)")
+	sched := addScheduleFlags(fs, schedule{Steps: 100, Batch: 16, LR: 1e-5, ClipNorm: 1}, "preference pairs per step", false)
 	fs.Float64Var(&cfg.Beta, "beta", 0.1, "DPO temperature β")
 	fs.Float64Var(&cfg.SFTWeight, "sft-weight", 1, "weight of the chosen completions' NLL")
 	fs.IntVar(&cfg.MaxLen, "max-len", 1024, "longest sequence in tokens")
-	smp := addSamplingFlags(fs)
+	smp := addJudgedFlags(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -124,7 +123,7 @@ func runTrainReVISE(ctx context.Context, args []string) error {
 		return fmt.Errorf("train revise: %w", err)
 	}
 	defer d.judge.Close()
-	ref, err := c.reference(ctx, d.m, *c.model)
+	ref, err := c.reference(ctx, d.m, *c.model.dir)
 	if err != nil {
 		return fmt.Errorf("train revise: reference: %w", err)
 	}
@@ -132,7 +131,7 @@ func runTrainReVISE(ctx context.Context, args []string) error {
 	if len(pairs) == 0 {
 		return fmt.Errorf("train revise: no preference pair: the model's %d samples per problem were all correct or all incorrect", *smp.samples)
 	}
-	cfg.Run = c.run
+	cfg.Run, cfg.Steps, cfg.Batch, cfg.LR, cfg.ClipNorm = c.run, sched.Steps, sched.Batch, sched.LR, sched.ClipNorm
 	sum, err := (&train.Preference{Model: d.m, Reference: ref, Tokenizer: d.tok, Pairs: pairs, Config: cfg}).Run(ctx)
 	if err != nil {
 		return fmt.Errorf("train revise: %w", err)

@@ -35,7 +35,7 @@ func runBench(ctx context.Context, args []string) error {
 	}
 	fs := newFlags("bench sandbox", "bench sandbox [--data DIR] [--workers N]",
 		"Judges every MBPP canonical solution twice, through the sandbox and through a reference\nexecutor (one fresh python process per test), and prints tests/s and their ratio.")
-	dir := fs.String("data", "", "data directory holding mbpp/mbpp.jsonl (default $COCOS_DATA or ../shared/data)")
+	dir := addDataFlag(fs)
 	workers := fs.Int("workers", 0, "parallel workers for both executors (default: number of CPUs)")
 	share := fs.Bool("share-process", false, "run a job's tests in one process (faster; see sandbox.Limits.ShareProcess)")
 	if err := parseFlags(fs, args[1:]); err != nil {
@@ -69,9 +69,8 @@ func runBenchModel(args []string) error {
 			"in PyTorch, in one run. Without --preset: the tiny presets on the CPU, the last line the training-step time\n"+
 			"ratio (ours / PyTorch) of the ~20M-parameter one. With --preset: that model at the shape given, random weights.")
 	steps := fs.Int("steps", 3, "timed training steps after one warm-up step")
-	tools := fs.String("tools", "tools", "the repository's tools directory (holds python/bench_model.py)")
-	python := fs.String("python", "/usr/bin/python3", "python with torch (Debian: python3-torch)")
-	backendName := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else go)")
+	torch := addTorchFlags(fs)
+	backendName := addBackendFlag(fs)
 	preset := fs.String("preset", "", "one preset (e.g. qwen2.5-1.5b) instead of the tiny pair")
 	batch := fs.Int("batch", 8, "with --preset: training rows")
 	seq := fs.Int("seq", 128, "with --preset: training tokens per row")
@@ -79,7 +78,7 @@ func runBenchModel(args []string) error {
 	genPrompt := fs.Int("gen-prompt", 32, "with --preset: prompt tokens per row")
 	genNew := fs.Int("gen-new", 64, "with --preset: new tokens per row")
 	device := fs.String("device", "cpu", "PyTorch's device: cpu or cuda")
-	dtype := fs.String("dtype", "float32", "our compute dtype: float32 or bfloat16 (mixed precision, f32 weights)")
+	dtype := addDTypeFlag(fs)
 	torchDType := fs.String("torch-dtype", "float32", "PyTorch's dtype: float32 or bfloat16")
 	layers := fs.Int("layers", 0, "with --preset: keep this many decoder layers (0: all; 1 with --vocab 1024 times one layer of the real shape)")
 	vocab := fs.Int("vocab", 0, "with --preset: this vocabulary size instead of the preset's (0: the preset's)")
@@ -99,7 +98,7 @@ func runBenchModel(args []string) error {
 	if err != nil {
 		return err
 	}
-	anchor, err := model.FairAnchor(*python, *tools)
+	anchor, err := model.FairAnchor(*torch.python, *torch.tools)
 	if err != nil {
 		return err
 	}
@@ -129,7 +128,7 @@ func runBenchModel(args []string) error {
 		if err != nil {
 			return err
 		}
-		if last, err = model.Bench(m, shape, *python, *tools, anchor, os.Stdout); err != nil {
+		if last, err = model.Bench(m, shape, *torch.python, *torch.tools, anchor, os.Stdout); err != nil {
 			return err
 		}
 	}
@@ -144,42 +143,39 @@ func runBenchRLOO(args []string) error {
 			"and the update; then the memory by component and the process's peak RSS, and the device memory a step at\n"+
 			"the paper's batch needs, full fine-tuning and LoRA, against 24, 40 and 80 GB cards. Random weights.")
 	preset := fs.String("preset", "qwen2.5-1.5b", "model preset (random weights)")
-	dir := fs.String("model", "", "a model directory instead of --preset (e.g. one written by `cocos init`)")
+	mf := addModelFlags(fs) // --model: a model directory instead of --preset
 	prompts := fs.Int("prompts", 64, "prompts per step (the paper: 128 trajectories = 64 prompts x 2 samples)")
 	samples := fs.Int("samples", 2, "samples per prompt (RLOO's k)")
 	turns := fs.Int("turns", 2, "turns per trajectory")
 	promptLen := fs.Int("prompt-len", 256, "prompt tokens")
 	newTokens := fs.Int("new-tokens", 512, "tokens sampled per turn (the paper's cap)")
 	feedback := fs.Int("feedback", 64, "feedback and instruction tokens between turns")
-	micro := fs.Int("micro-batch", 0, "rollouts per gradient micro-batch (0: all at once)")
-	dtype := fs.String("dtype", "float32", "compute dtype: float32 or bfloat16; with --lora-rank the frozen base is held in it too, "+
-		"without it the weights stay f32 (mixed precision) and the reference is held in it")
-	var lora model.LoRAConfig
-	fs.IntVar(&lora.Rank, "lora-rank", 0, "train LoRA adapters of this rank on every projection, the reference being the base without them (0: full fine-tuning)")
-	fs.Float64Var(&lora.Alpha, "lora-alpha", 0, "LoRA alpha (0: 2 x rank)")
-	remat := fs.Bool("checkpoint", false, "per-layer gradient checkpointing in the update")
-	backendName := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else go)")
+	var micro int
+	addMicroBatchFlag(fs, &micro)
+	tf := addTuningFlags(fs)
 	static := fs.Bool("static", false, "sample the rollouts with static batches, as before continuous batching (for comparison)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	backend, err := model.NewBackend(*backendName)
+	backend, err := mf.backend()
 	if err != nil {
 		return err
 	}
-	dt, err := parseDType(*dtype)
+	dt, err := mf.dType()
 	if err != nil {
 		return err
 	}
 	start := memstat.RSS()
-	policy, ref, err := rlooModels(backend, *preset, *dir, train.Tuning{DType: dt, LoRA: lora, Checkpoint: *remat})
+	t := tf.tuning(dt, 1)
+	policy, ref, err := rlooModels(backend, *preset, *mf.dir, t)
 	if err != nil {
 		return err
 	}
+	lora, remat := t.LoRA, t.Checkpoint
 	fmt.Printf("cocos bench rloo: %s (%.2fB params) computing in %s, %s, checkpointing %v, backend %s\n", policy.Config.ModelType,
-		float64(policy.Config.NumParams())/1e9, *dtype, tuning(lora), *remat, backend.Name())
+		float64(policy.Config.NumParams())/1e9, dt, tuning(lora), remat, backend.Name())
 	shape := rl.BenchShape{Prompts: *prompts, K: *samples, Turns: *turns, PromptLen: *promptLen,
-		NewTokens: *newTokens, FeedbackLen: *feedback, MicroBatch: *micro, Seed: 1, Static: *static}
+		NewTokens: *newTokens, FeedbackLen: *feedback, MicroBatch: micro, Seed: 1, Static: *static}
 	res, err := rl.Bench(policy, ref, shape, os.Stdout)
 	if err != nil {
 		return err
@@ -187,11 +183,11 @@ func runBenchRLOO(args []string) error {
 	printMemory(policy, ref, lora.Rank > 0, res, start)
 	rows := *prompts * *samples
 	mb := rows
-	if *micro > 0 {
-		mb = *micro
+	if micro > 0 {
+		mb = micro
 	}
 	est := rl.EstimateBudget(policy.Config, rl.BudgetShape{Rows: rows, MicroBatch: mb, SeqLen: res.Tokens / rows,
-		ActionTokens: *turns * *newTokens, LoRARank: lora.Rank, WeightBytes: dt.Size(), ComputeBytes: dt.Size(), Checkpoint: *remat})
+		ActionTokens: *turns * *newTokens, LoRARank: lora.Rank, WeightBytes: dt.Size(), ComputeBytes: dt.Size(), Checkpoint: remat})
 	fmt.Printf("the estimate at this shape: activations %s, logits %s (rl.EstimateBudget)\n", memstat.GB(est.Activations), memstat.GB(est.Logits))
 	return printBudget(policy.Config, lora.Rank)
 }
@@ -202,7 +198,8 @@ func runBenchRLOO(args []string) error {
 func rlooModels(backend compute.Backend, preset, dir string, t train.Tuning) (policy, ref *model.Model, err error) {
 	load := func(dt dtypes.DType) (*model.Model, error) {
 		if dir != "" {
-			return model.LoadWith(backend, dir, model.LoadOptions{DType: dt})
+			m, _, err := train.LoadModelWith(context.Background(), backend, dir, model.LoadOptions{DType: dt})
+			return m, err
 		}
 		p, err := model.FindPreset(preset)
 		if err != nil {
@@ -298,15 +295,4 @@ func randomModel(backend compute.Backend, cfg model.Config, dt dtypes.DType) (*m
 		return nil, err
 	}
 	return m, m.SetDType(dt)
-}
-
-// parseDType reads a --dtype flag.
-func parseDType(name string) (dtypes.DType, error) {
-	switch name {
-	case "float32", "f32":
-		return dtypes.Float32, nil
-	case "bfloat16", "bf16":
-		return dtypes.BFloat16, nil
-	}
-	return dtypes.InvalidDType, fmt.Errorf("--dtype is float32 or bfloat16, not %q", name)
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/cocos-go/cocos/cocos/model"
-	"github.com/cocos-go/cocos/cocos/train"
 	"github.com/cocos-go/cocos/internal/memstat"
 )
 
@@ -26,26 +25,23 @@ func runBenchGenerate(ctx context.Context, args []string) error {
 			"--workload mixed instead runs MBPP test prompts whose answers take their reference solutions' length (a tail\n"+
 			"to the cap) through static batches and the continuous engine of the same slots, each once to compile and\n"+
 			"once timed, and prints generated tokens/s of each; the last line is `speedup: X.XX` (continuous / static).")
-	dir := fs.String("model", "", "model directory (e.g. one written by `cocos init --preset qwen2.5-1.5b`) (required)")
-	dtype := fs.String("dtype", "float32", "weights held and computed in float32 or bfloat16")
+	mf := addModelFlags(fs)
 	batches := fs.String("batches", "1,8", "batch sizes, comma-separated")
 	promptLen := fs.Int("prompt-len", 32, "prompt tokens per row")
 	newTokens := fs.Int("new-tokens", 32, "new tokens per row (≥ 2)")
 	torch := fs.Bool("torch", false, "also time PyTorch's decoding at the same shape (tools/python/bench_model.py)")
-	python := fs.String("python", "/usr/bin/python3", "python with torch, for --torch")
-	tools := fs.String("tools", "tools", "the repository's tools directory, for --torch")
-	backendName := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else go)")
+	tf := addTorchFlags(fs)
 	layout := fs.String("layout", "hf", "projection weights held hf ([out, in], as every command holds them) or inference ([in, out]: model.LoadOptions.InferenceLayout, an experiment; docs/upstream.md)")
 	workload := fs.String("workload", "uniform", "uniform (random prompts, every row the same length) or mixed (see above)")
 	mixed := mixedFlags{prompts: fs.Int("prompts", 64, "mixed: MBPP test prompts"), slots: fs.Int("slots", 8, "mixed: sequences decoded together"),
 		maxNew: fs.Int("max-new", 512, "mixed: the answers' cap (the paper's 512)"), tail: fs.Float64("tail", 0.1, "mixed: share of answers that run to the cap"),
-		dir:  fs.String("data", "", "mixed: data directory holding mbpp (default $COCOS_DATA or ../shared/data)"),
+		dir:  addDataFlag(fs),
 		warm: fs.Bool("warm", true, "mixed: run each engine once untimed first, so the timed run compiles nothing")}
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := requireFlag("model", *dir); err != nil {
-		return fmt.Errorf("bench generate: %w", err)
+	if err := mf.require("bench generate"); err != nil {
+		return err
 	}
 	var sizes []int
 	for _, f := range strings.Split(*batches, ",") {
@@ -58,27 +54,20 @@ func runBenchGenerate(ctx context.Context, args []string) error {
 	if *newTokens < 2 {
 		return fmt.Errorf("bench generate: --new-tokens %d: at least 2", *newTokens)
 	}
-	dt, err := parseDType(*dtype)
-	if err != nil {
-		return fmt.Errorf("bench generate: %w", err)
-	}
-	backend, err := model.NewBackend(*backendName)
-	if err != nil {
-		return err
-	}
 	if *layout != "inference" && *layout != "hf" {
 		return fmt.Errorf("bench generate: --layout %q: inference or hf", *layout)
 	}
 	if *workload != "uniform" && *workload != "mixed" {
 		return fmt.Errorf("bench generate: --workload %q: uniform or mixed", *workload)
 	}
-	m, tok, err := train.LoadModelWith(ctx, backend, *dir, model.LoadOptions{DType: dt, InferenceLayout: *layout == "inference"})
+	m, tok, err := mf.load(ctx, *mf.dir, model.LoadOptions{InferenceLayout: *layout == "inference"})
 	if err != nil {
 		return fmt.Errorf("bench generate: %w", err)
 	}
 	loaded := time.Since(processStart)
-	fmt.Printf("cocos bench generate: %s (%.2fB params), weights in %s (%s), %s layout, backend %s\n", *dir,
-		float64(m.Config.NumParams())/1e9, *dtype, memstat.GB(m.Store.ByteSize()), *layout, backend.Name())
+	backend, _ := mf.backend() // made by load
+	fmt.Printf("cocos bench generate: %s (%.2fB params), weights in %s (%s), %s layout, backend %s\n", *mf.dir,
+		float64(m.Config.NumParams())/1e9, *mf.dtype, memstat.GB(m.Store.ByteSize()), *layout, backend.Name())
 	if *workload == "mixed" {
 		if err := benchMixed(m, tok, mixed); err != nil {
 			return fmt.Errorf("bench generate: %w", err)
@@ -94,7 +83,7 @@ func runBenchGenerate(ctx context.Context, args []string) error {
 		1/bound, bw/1e9, runtime.NumCPU(), bound)
 	var anchor model.Anchor
 	if *torch {
-		if anchor, err = model.FairAnchor(*python, *tools); err != nil {
+		if anchor, err = model.FairAnchor(*tf.python, *tf.tools); err != nil {
 			return err
 		}
 		fmt.Printf("anchor: %s\n", anchor)
@@ -112,7 +101,7 @@ func runBenchGenerate(ctx context.Context, args []string) error {
 			b, *promptLen, *newTokens, t.Prefill.Seconds(), t.TokensPerS, t.TokensPerS/(float64(b)*bound), t.EndToEnd,
 			memstat.GB(m.CacheBytes(b, *promptLen+*newTokens)))
 		if *torch {
-			tt, err := model.TorchGenerate(m.Config, b, *promptLen, *newTokens, *python, *tools, anchor)
+			tt, err := model.TorchGenerate(m.Config, b, *promptLen, *newTokens, *tf.python, *tf.tools, anchor)
 			if err != nil {
 				return err
 			}

@@ -26,7 +26,7 @@ func runData(ctx context.Context, args []string) error {
 func runDataStats(args []string) error {
 	fs := newFlags("data stats", "data stats [--data DIR] [--suite]",
 		"Prints the number of problems per source and split, one `source split count` per line.")
-	dir := fs.String("data", "", "data directory (default $COCOS_DATA or ../shared/data)")
+	dir := addDataFlag(fs)
 	suite := fs.Bool("suite", false, "also count the built-in task suite (embedded, no download)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -54,7 +54,7 @@ func runDataFetch(ctx context.Context, args []string) error {
 	}
 	fs := newFlags("data fetch", "data fetch NAME... [--data DIR]",
 		"Downloads data sets from their pinned sources into the data directory and verifies their sha256.")
-	dir := fs.String("data", "", "data directory to fill (default $COCOS_DATA, else ./data-sets)")
+	dir := addDataFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -62,13 +62,7 @@ func runDataFetch(ctx context.Context, args []string) error {
 	if len(names) == 0 {
 		return fmt.Errorf("data fetch: name a data set (mbpp, mbpp-sanitized, humaneval, odex)")
 	}
-	target := *dir
-	if target == "" {
-		target = os.Getenv("COCOS_DATA")
-	}
-	if target == "" {
-		target = "data-sets"
-	}
+	target := data.WriteDir(*dir)
 	client := &http.Client{Timeout: 5 * time.Minute}
 	for _, n := range names {
 		d, err := data.FindDataset(n)

@@ -18,9 +18,10 @@ func runDemo(ctx context.Context, args []string) error {
 			"scratch → boost SFT → CoCoS and Turn-RL → greedy evaluation over 5 turns → the paper's tables and\n"+
 			"DIR/report.html. Ctrl-C stops it; the same command resumes.")
 	dir := fs.String("dir", "runs/demo", "run directory")
-	seed := fs.Uint64("seed", 1, "seed of weights, data order and sampling")
+	var seed uint64
+	addSeedFlag(fs, &seed)
 	reduced := fs.Bool("reduced", false, "a few steps and problems only (the CI check of the same code path)")
-	quiet := fs.Bool("quiet", false, "no progress output")
+	quiet := addQuietFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -28,7 +29,7 @@ func runDemo(ctx context.Context, args []string) error {
 	if *reduced {
 		cfg = demo.Reduced()
 	}
-	cfg.Dir, cfg.Seed = *dir, *seed
+	cfg.Dir, cfg.Seed = *dir, seed
 	if !*quiet {
 		cfg.Progress = os.Stderr
 	}

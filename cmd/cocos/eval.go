@@ -24,19 +24,18 @@ func runEval(ctx context.Context, args []string) error {
 	fs := newFlags("eval", "eval --model DIR [--dataset suite|mbpp|humaneval|odex] [--turns T] [--out DIR] [flags]",
 		"Multi-turn self-correction evaluation: greedy decoding (or --samples n at --temperature for pass@k),\n"+
 			"each turn judged in the sandbox; prints the paper's table and writes one Arrow row per problem and turn.")
-	modelDir := fs.String("model", "", "model directory or Hugging Face id (required)")
+	mf := addModelFlags(fs)
 	corrector := fs.String("corrector", "", "Self-Corrector: a separately trained model that writes turns 2 … T")
 	problems := addProblemFlags(fs, "test")
 	turns := fs.Int("turns", 2, "turns per problem (1 to 5 in the paper)")
 	out := fs.String("out", "", "directory to add the trajectories to as an Arrow part (default: none)")
 	method := fs.String("method", "", "label of the rows and table (default: the model)")
-	maxNew := fs.Int("max-new-tokens", 512, "most new tokens per turn")
 	batch := fs.Int("batch", 16, "prompts per generation call")
-	samples := fs.Int("samples", 1, "trajectories per problem; above 1 they are sampled and pass@k is printed")
-	temperature := fs.Float64("temperature", 0.9, "sampling temperature when --samples > 1")
-	seed := fs.Uint64("seed", 1, "sampling seed")
+	samples := fs.Int("samples", 1, "trajectories per problem; above 1 they are sampled (at --temperature) and pass@k is printed")
+	sampling := addSamplingFlags(fs, 512)
+	var seed uint64
+	addSeedFlag(fs, &seed)
 	fewShot := fs.Bool("few-shot", false, "prefix MBPP's 3 prompt-split problems (section 4, for pre-trained models; needs --data); with --refine self also 3-shot feedback")
-	backendName := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else go)")
 	refine := fs.String("refine", "", "section 4's prompting: self (Self-Refine) or external (External-Refine: feedback from a teacher)")
 	revise := fs.Bool("revise", false, "ReVISE inference: one pass that may refine after [CORRECT] until EOS; turns are its two attempts")
 	sets := fs.String("sets", "", "section 4's SETS: self (self-verification) or external (External-SETS: a teacher verifies)")
@@ -50,8 +49,8 @@ func runEval(ctx context.Context, args []string) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := requireFlag("model", *modelDir); err != nil {
-		return fmt.Errorf("eval: %w", err)
+	if err := mf.require("eval"); err != nil {
+		return err
 	}
 	rec, err := recipe.Parse(*recipeName)
 	if err != nil {
@@ -62,11 +61,7 @@ func runEval(ctx context.Context, args []string) error {
 	if err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}
-	backend, err := model.NewBackend(*backendName)
-	if err != nil {
-		return err
-	}
-	m, tok, err := loadModel(ctx, backend, *modelDir)
+	m, tok, err := mf.load(ctx, *mf.dir, model.LoadOptions{})
 	if err != nil {
 		return fmt.Errorf("eval: %w", err)
 	}
@@ -77,15 +72,15 @@ func runEval(ctx context.Context, args []string) error {
 	defer judge.Close()
 	var corr *model.Model
 	if *corrector != "" {
-		if corr, _, err = loadModel(ctx, backend, *corrector); err != nil {
+		if corr, _, err = mf.load(ctx, *corrector, model.LoadOptions{}); err != nil {
 			return fmt.Errorf("eval: corrector: %w", err)
 		}
 	}
 	if *method == "" {
-		*method = *modelDir
+		*method = *mf.dir
 	}
-	r := &evaluate.Runner{Model: m, Corrector: corr, Tokenizer: tok, Judge: judge, Batch: *batch, RunID: *method, ModelID: *modelDir, Method: *method,
-		Prompts: rec.Prompts(prompt.Builder{}), Generate: rec.Generate(genConfig(tok, model.GenerateConfig{MaxNewTokens: *maxNew}))}
+	r := &evaluate.Runner{Model: m, Corrector: corr, Tokenizer: tok, Judge: judge, Batch: *batch, RunID: *method, ModelID: *mf.dir, Method: *method,
+		Prompts: rec.Prompts(prompt.Builder{}), Generate: rec.Generate(genConfig(tok, model.GenerateConfig{MaxNewTokens: *sampling.maxNew}))}
 	if *revise {
 		res, err := baselines.EvaluateReVISE(ctx, m, tok, judge, r.Prompts, ps, r.Generate, *method)
 		if err != nil {
@@ -128,7 +123,7 @@ func runEval(ctx context.Context, args []string) error {
 	var rows []trajectory.Row
 	for s := range *samples {
 		if *samples > 1 {
-			r.Generate.Temperature, r.Generate.Seed = *temperature, *seed+uint64(s)
+			r.Generate.Temperature, r.Generate.Seed = *sampling.temperature, seed+uint64(s)
 		}
 		res, err := r.Run(ctx, ps, *turns)
 		runs, rows = append(runs, res.Trajectories), append(rows, res.Rows...)

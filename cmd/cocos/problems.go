@@ -18,7 +18,7 @@ func addProblemFlags(fs *flag.FlagSet, split string) *problemFlags {
 	p := &problemFlags{
 		dataset: fs.String("dataset", "suite", "problems: suite (built in), mbpp, humaneval or odex"),
 		split:   fs.String("split", split, "split of the dataset (suite: train, test; mbpp: prompt, test, validation, train)"),
-		dir:     fs.String("data", "", "data directory for mbpp, humaneval, odex (default $COCOS_DATA or ../shared/data)"),
+		dir:     addDataFlag(fs),
 		limit:   fs.Int("limit", 0, "use only the first N problems (0: all)"),
 	}
 	fs.Uint64Var(&p.suite.Seed, "suite-seed", 1, "seed of the built-in suite")

@@ -22,7 +22,7 @@ func runServe(ctx context.Context, args []string) error {
 			"A prompt whose tokens plus max_tokens exceed the model's context (max_position_embeddings)\n"+
 			"gets a 400 (context_length_exceeded), as does one whose KV cache alone would pass --kv-memory\n"+
 			"(kv_memory_exceeded); a body over --max-body gets a 413.")
-	dir := fs.String("model", "", "model directory or Hugging Face id (required)")
+	mf := addModelFlags(fs)
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	id := fs.String("id", "", "model name clients use (default: --model)")
 	slots := fs.Int("slots", 16, "most rows (prompts × n, all requests together) decoded together")
@@ -31,27 +31,22 @@ func runServe(ctx context.Context, args []string) error {
 	maxN := fs.Int("max-n", 16, "largest n (choices per prompt) a request may ask for")
 	maxChoices := fs.Int("max-choices", 64, "largest prompts × n a request may ask for")
 	maxBody := fs.Int64("max-body", serve.DefaultMaxBody, "largest request body in bytes; a larger one gets a 413")
-	backendName := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else go)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if err := requireFlag("model", *dir); err != nil {
-		return fmt.Errorf("serve: %w", err)
+	if err := mf.require("serve"); err != nil {
+		return err
 	}
 	kv, err := memstat.ParseBytes(*kvMemory)
 	if err != nil {
 		return fmt.Errorf("serve: --kv-memory: %w", err)
 	}
-	backend, err := model.NewBackend(*backendName)
-	if err != nil {
-		return err
-	}
-	m, tok, err := loadModel(ctx, backend, *dir)
+	m, tok, err := mf.load(ctx, *mf.dir, model.LoadOptions{})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
 	if *id == "" {
-		*id = *dir
+		*id = *mf.dir
 	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {

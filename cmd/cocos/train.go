@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -39,44 +38,19 @@ func runTrain(ctx context.Context, args []string) error {
 	return fmt.Errorf("%s; not %q", trainUsage, args[0])
 }
 
-// common are the flags every trainer shares: model, run directory, backend.
+// common are the flag sets every trainer shares: the model, its tuning,
+// the run directory and the recipe.
 type common struct {
-	model, out, backend *string
-	run                 train.RunConfig
-	evalN, evalEvery    *int
-	evalTokens          *int
-	quiet               *bool
-	dtype               *string
-	lora                model.LoRAConfig
-	loraTargets         *string
-	checkpoint          *bool
-	recipe              *string
-	rec                 recipe.Recipe // --recipe, parsed by open
+	model  *modelFlags
+	tune   *tuningFlags
+	runs   *runFlags
+	recipe *string
+	rec    recipe.Recipe   // --recipe, parsed by open
+	run    train.RunConfig // the run's, filled by open
 }
 
 func addCommon(fs *flag.FlagSet) *common {
-	c := &common{
-		model:      fs.String("model", "", "model directory or Hugging Face id to start from (required; `cocos init` makes a tiny one)"),
-		out:        fs.String("out", "", "run directory (required); running the same command again resumes it"),
-		backend:    fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, else go)"),
-		evalN:      fs.Int("eval", 16, "evaluate on this many suite test problems after training (0: none)"),
-		evalEvery:  fs.Int("eval-every", 0, "also evaluate every N steps (0: after the last step only)"),
-		evalTokens: fs.Int("eval-max-new-tokens", 512, "most new tokens per evaluation turn"),
-		quiet:      fs.Bool("quiet", false, "no progress output"),
-		dtype: fs.String("dtype", "float32", "compute dtype, float32 or bfloat16 (a GPU's); with --lora-rank the frozen base is held in it, "+
-			"without it the weights stay f32 (mixed precision) and the reference is held in it"),
-		checkpoint: fs.Bool("checkpoint", false, "per-layer gradient checkpointing: recompute each layer's activations in the backward pass"),
-		loraTargets: fs.String("lora-targets", strings.Join(model.LoRATargets, ","),
-			"with --lora-rank: the linear modules adapted, comma-separated"),
-		recipe: addRecipeFlag(fs),
-	}
-	fs.IntVar(&c.lora.Rank, "lora-rank", 0, "train LoRA adapters of this rank instead of every weight (0: full fine-tuning, the paper's); the reference is the base without them")
-	fs.Float64Var(&c.lora.Alpha, "lora-alpha", 0, "LoRA alpha; the update is scaled by alpha/rank (0: 2 x rank)")
-	fs.Float64Var(&c.lora.Dropout, "lora-dropout", 0, "dropout on the adapters' input while training")
-	fs.Uint64Var(&c.run.Seed, "seed", 1, "seed of data order and sampling")
-	fs.IntVar(&c.run.SaveEvery, "save-every", 50, "steps between checkpoints")
-	fs.IntVar(&c.run.Keep, "keep", 2, "checkpoints kept")
-	return c
+	return &common{model: addModelFlags(fs), tune: addTuningFlags(fs), runs: addRunFlags(fs), recipe: addRecipeFlag(fs)}
 }
 
 // addRecipeFlag binds --recipe.
@@ -94,16 +68,17 @@ func (c *common) prompts() prompt.Builder { return c.rec.Prompts(prompt.Builder{
 
 // open checks the flags, loads the model and fills the run config.
 func (c *common) open(ctx context.Context) (*model.Model, *tokenizer.Tokenizer, error) {
-	for name, v := range map[string]string{"model": *c.model, "out": *c.out} {
-		if err := requireFlag(name, v); err != nil {
-			return nil, nil, err
-		}
+	if err := requireFlag("model", *c.model.dir); err != nil {
+		return nil, nil, err
+	}
+	if err := requireFlag("out", *c.runs.out); err != nil {
+		return nil, nil, err
 	}
 	var err error
 	if c.rec, err = recipe.Parse(*c.recipe); err != nil {
 		return nil, nil, err
 	}
-	backend, err := model.NewBackend(*c.backend)
+	backend, err := c.model.backend()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -111,28 +86,21 @@ func (c *common) open(ctx context.Context) (*model.Model, *tokenizer.Tokenizer, 
 	if err != nil {
 		return nil, nil, err
 	}
-	m, tok, err := train.LoadTrainable(ctx, backend, *c.model, t)
+	m, tok, err := train.LoadTrainable(ctx, backend, *c.model.dir, t)
 	if err != nil {
 		return nil, nil, err
 	}
-	c.run.Dir = *c.out
-	if !*c.quiet {
-		c.run.Progress = os.Stderr
-	}
+	c.run = c.runs.config()
 	return m, tok, nil
 }
 
 // tuning is the flags' train.Tuning.
 func (c *common) tuning() (train.Tuning, error) {
-	dt, err := parseDType(*c.dtype)
+	dt, err := c.model.dType()
 	if err != nil {
 		return train.Tuning{}, err
 	}
-	t := train.Tuning{DType: dt, LoRA: c.lora, Checkpoint: *c.checkpoint}
-	if t.LoRA.Rank > 0 {
-		t.LoRA.Targets, t.LoRA.Seed = strings.Split(*c.loraTargets, ","), c.run.Seed
-	}
-	return t, nil
+	return c.tune.tuning(dt, c.runs.run.Seed), nil
 }
 
 // reference is the frozen model a trainer holds m to (train.LoadReference).
@@ -141,18 +109,19 @@ func (c *common) reference(ctx context.Context, m *model.Model, dir string) (*mo
 	if err != nil {
 		return nil, err
 	}
-	return train.LoadReference(ctx, m, *c.model, dir, t)
+	return train.LoadReference(ctx, m, *c.model.dir, dir, t)
 }
 
 // eval is the evaluation on suite test problems the flags ask for.
 func (c *common) eval(judge *sandbox.Executor, tok *tokenizer.Tokenizer) *train.Eval {
-	if *c.evalN <= 0 {
+	r := c.runs
+	if *r.evalN <= 0 {
 		return nil
 	}
 	ps := data.SuiteProblems(data.Suite(data.SuiteConfig{}), "test")
-	gen := c.rec.Generate(genConfig(tok, model.GenerateConfig{MaxNewTokens: *c.evalTokens}))
+	gen := c.rec.Generate(genConfig(tok, model.GenerateConfig{MaxNewTokens: *r.evalTokens}))
 	return &train.Eval{Runner: evaluate.Runner{Judge: judge, Prompts: c.prompts(), Generate: gen},
-		Problems: ps[:min(*c.evalN, len(ps))], Every: *c.evalEvery}
+		Problems: ps[:min(*r.evalN, len(ps))], Every: *r.evalEvery}
 }
 
 func runTrainSFT(ctx context.Context, args []string) error {
@@ -182,9 +151,10 @@ func runTrainSFT(ctx context.Context, args []string) error {
 	if *limit > 0 && *limit < len(pairs) {
 		pairs = pairs[:*limit]
 	}
-	cfg.Run, cfg.Eval, cfg.WithoutEOS, cfg.Recipe = c.run, c.eval(judge, tok), c.rec.BoostWithoutEOS, c.rec.String()
+	conf := cfg()
+	conf.Run, conf.Eval, conf.WithoutEOS, conf.Recipe = c.run, c.eval(judge, tok), c.rec.BoostWithoutEOS, c.rec.String()
 	examples := sft.BoostExamples(pairs, c.prompts(), c.run.Seed)
-	job := &train.SFT{Model: m, Tokenizer: tok, Examples: examples, Config: *cfg}
+	job := &train.SFT{Model: m, Tokenizer: tok, Examples: examples, Config: conf}
 	sum, err := job.Run(ctx)
 	if err != nil {
 		return fmt.Errorf("train sft: %w", err)
@@ -193,18 +163,17 @@ func runTrainSFT(ctx context.Context, args []string) error {
 	return nil
 }
 
-// addSFTFlags binds the flags of SFTConfig.
-func addSFTFlags(fs *flag.FlagSet) *train.SFTConfig {
+// addSFTFlags binds the flags of SFTConfig; the function returned reads
+// them once they are parsed.
+func addSFTFlags(fs *flag.FlagSet) func() train.SFTConfig {
 	var cfg train.SFTConfig
-	fs.IntVar(&cfg.Steps, "steps", 1000, "optimiser steps")
-	fs.IntVar(&cfg.Batch, "batch", 256, "examples per step")
-	fs.IntVar(&cfg.MicroBatch, "micro-batch", 0, "examples per forward/backward pass (gradient accumulation; 0: --batch)")
-	fs.Float64Var(&cfg.LR, "lr", 2e-5, "peak learning rate")
-	fs.IntVar(&cfg.Warmup, "warmup", 0, "linear warm-up steps")
+	s := addScheduleFlags(fs, schedule{Steps: 1000, Batch: 256, LR: 2e-5, ClipNorm: 1}, "examples per step", true)
 	fs.Float64Var(&cfg.WeightDecay, "weight-decay", 0.1, "AdamW weight decay (negative: none)")
-	fs.Float64Var(&cfg.ClipNorm, "clip-norm", 1, "global gradient-norm bound (negative: none)")
 	fs.IntVar(&cfg.MaxLen, "max-len", 1024, "longest example in tokens")
-	return &cfg
+	return func() train.SFTConfig {
+		cfg.Steps, cfg.Batch, cfg.MicroBatch, cfg.LR, cfg.Warmup, cfg.ClipNorm = s.Steps, s.Batch, s.MicroBatch, s.LR, s.Warmup, s.ClipNorm
+		return cfg
+	}
 }
 
 // boostPairs are the two-turn pairs of the boost data.
@@ -230,22 +199,18 @@ func runTrainRL(ctx context.Context, name string, args []string) error {
 	fs.Float64Var(&rc.Beta, "beta", 0.01, "KL coefficient")
 	fs.Float64Var(&rc.Gamma, "gamma", 0.5, "discount of the accumulated reward")
 	fs.BoolVar(&rc.NoGamma, "no-gamma", false, "γ = 0 (only the last improvement counts)")
-	fs.Float64Var(&rc.Temperature, "temperature", 0.9, "rollout sampling temperature")
 	fs.Float64Var(&rc.Clip, "clip", 0, "PPO clip range (0: the recipe's: plain RLOO for the paper, 0.2 released)")
 	fs.IntVar(&rc.Epochs, "epochs", 1, "optimisation epochs per batch (1, as the released script sets)")
-	fs.Float64Var(&rc.LR, "lr", 1e-5, "peak Adam learning rate (cosine decay)")
-	fs.IntVar(&rc.Steps, "steps", 1500, "RL steps")
-	fs.IntVar(&rc.Batch, "batch", 64, "prompts per step (k samples each)")
-	fs.IntVar(&rc.MicroBatch, "micro-batch", 0, "rollouts per forward/backward pass (0: all)")
-	fs.Float64Var(&rc.ClipNorm, "clip-norm", 1, "global gradient-norm bound (negative: none)")
+	sched := addScheduleFlags(fs, schedule{Steps: 1500, Batch: 64, LR: 1e-5, ClipNorm: 1}, "prompts per step (k samples each)", true)
+	sampling := addSamplingFlags(fs, 512)
 	stage := fs.Int("stage", 1, "score: SCoRe stage 1 (turn-1 KL) or 2 (shaped reward)")
 	fs.Float64Var(&rc.Turn1KL, "turn1-kl", 0, "score stage 1: turn-1 KL coefficient (0: the released code's 0.25)")
 	fs.Float64Var(&rc.Alpha, "alpha", 10, "score stage 2: bonus α of the shaped reward")
-	maxNew := fs.Int("max-new-tokens", 512, "most new tokens per turn")
-	warmup := fs.Int("warmup", 0, "learning-rate warm-up steps")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	rc.Steps, rc.Batch, rc.MicroBatch, rc.LR, rc.ClipNorm = sched.Steps, sched.Batch, sched.MicroBatch, sched.LR, sched.ClipNorm
+	rc.Temperature = *sampling.temperature
 	method, err := rlMethod(name, *stage)
 	if err != nil {
 		return err
@@ -265,7 +230,7 @@ func runTrainRL(ctx context.Context, name string, args []string) error {
 	}
 	refDir := *ref
 	if refDir == "" {
-		refDir = *c.model
+		refDir = *c.model.dir
 	}
 	reference, err := c.reference(ctx, policy, refDir)
 	if err != nil {
@@ -280,8 +245,8 @@ func runTrainRL(ctx context.Context, name string, args []string) error {
 		return err
 	}
 	defer judge.Close()
-	job := &train.RL{Policy: policy, Reference: reference, Tokenizer: tok, Judge: judge, Problems: ps, Model: *c.model,
-		Config: train.RLConfig{Method: method, Recipe: c.rec, RLOO: rc, Reward: kind, MaxNewTokens: *maxNew, Warmup: *warmup,
+	job := &train.RL{Policy: policy, Reference: reference, Tokenizer: tok, Judge: judge, Problems: ps, Model: *c.model.dir,
+		Config: train.RLConfig{Method: method, Recipe: c.rec, RLOO: rc, Reward: kind, MaxNewTokens: *sampling.maxNew, Warmup: sched.Warmup,
 			Run: c.run, Eval: c.eval(judge, tok)}}
 	sum, err := job.Run(ctx)
 	if err != nil {
