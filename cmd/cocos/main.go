@@ -32,7 +32,7 @@ var commands = map[string]command{
 	"bench":    {"benchmarks: `cocos bench sandbox|model|generate|rloo`", runBench},
 	"init":     {"make a model directory with random weights: a tiny one to train (suite tokenizer), or a paper model's shape (npm tokenizer)", runInit},
 	"train":    {"train: `cocos train sft|cocos|score|turn-rl --model DIR --out RUN`; the same command resumes", runTrain},
-	"demo":     {"the whole pipeline on the built-in suite, ~9 min on 2 CPU cores: tables and report.html", runDemo},
+	"demo":     {"the whole pipeline on the built-in suite, about 5 min on 2 CPU cores: tables and report.html", runDemo},
 	"serve":    {"an OpenAI-compatible HTTP server for a model (/v1/completions, /v1/chat/completions)", runServe},
 	"report":   {"write a demo run directory's report.html and explorer.html", runReport},
 	"pjrt":     {"install the XLA backend's PJRT plugin (cpu, cuda12, cuda13) at the pinned version", runPJRT},

@@ -9,7 +9,7 @@ import (
 )
 
 // TestDefaultIsTheMeasuredDemo: the default is the configuration whose
-// times and tables docs/BENCHMARKS.md records.
+// time docs/BENCHMARKS.md and tables docs/demo.md record.
 func TestDefaultIsTheMeasuredDemo(t *testing.T) {
 	c := Default()
 	want := Config{Seed: 1, Model: c.Model, Suite: c.Suite,

@@ -110,7 +110,7 @@ type Baselines struct {
 
 // Embedded is the default: the built-in suite's level-1 families and a
 // tiny model from scratch, sized for minutes per run on a 2-core CPU and
-// chosen on the suite's validation split (docs/demo.md lists every
+// chosen on the suite's validation split (docs/journal.md lists every
 // configuration tried): the boost model solves about two thirds of the
 // problems at turn 1, and 120 RL steps move its second turn.
 func Embedded() Scale {

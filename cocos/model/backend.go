@@ -24,7 +24,7 @@ func NewBackend(config string) (compute.Backend, error) {
 	if config == "" || config == "go" {
 		// Unlimited workers, so independent ops run side by side: on 2
 		// CPUs the tiny-20m training step is 1.30× faster than with the Go
-		// backend's default pool of 2×CPUs (docs/BENCHMARKS.md). (GoMLX
+		// backend's default pool of 2×CPUs (docs/journal.md). (GoMLX
 		// v0.26's bounded pool could also deadlock there.)
 		config = "go:parallelism=-1"
 	}

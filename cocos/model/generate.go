@@ -166,7 +166,7 @@ func (g *Generation) finish(tok Tokenizer, id int, cfg GenerateConfig, full bool
 // returns the token's log-prob under the distribution it was drawn from
 // (the truncated one, renormalised). Only top-p
 // below 1 sorts the vocabulary: a sort per row and token was a sixth of a
-// benchmark run's CPU time (docs/BENCHMARKS.md).
+// benchmark run's CPU time (docs/journal.md).
 func sample(logits []float32, cfg GenerateConfig, r *rand.Rand) (int, float32) {
 	t := cfg.Temperature
 	if t <= 0 {

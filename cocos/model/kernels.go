@@ -12,7 +12,7 @@ import (
 // AVX-512 only in a binary built with GOEXPERIMENT=simd; without it they
 // fall back to plain Go loops: on a 2-core AMD EPYC a tiny-20m training
 // step took 18.2 s against 1.2-1.7 s, and generation ran 3-5x slower
-// (docs/BENCHMARKS.md).
+// (docs/journal.md).
 
 // Kernels names the Go backend's kernels this binary runs on this CPU:
 // "AVX-512", "AVX2", or "scalar" with the reason.

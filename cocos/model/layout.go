@@ -15,7 +15,7 @@ import (
 // code on every call, and x·W ran 2.2× faster than x·Wᵀ for 8 rows in f32
 // and 1.8× in bf16 at Qwen2.5-1.5B's MLP shape (BenchmarkLinearLayout). In
 // a whole decoding step the gain depends on how the backend holds the
-// buffers and a single row gets slower (docs/BENCHMARKS.md,
+// buffers and a single row gets slower (docs/journal.md,
 // docs/upstream.md), so no command loads so by default: `cocos bench
 // generate --layout inference` measures it. Weights and Save still give
 // HF's layout; a Trainer and adapters are refused, and tied embeddings

@@ -14,7 +14,7 @@ import (
 // out 8,960) on the Go backend for n rows of x, with W in HF's [out, in]
 // layout (what linear multiplies) and in [in, out]: the backend packs an
 // operand whose contracted axis is last with scalar code on every call,
-// which is most of a decoding step's time at this size (docs/BENCHMARKS.md).
+// which is most of a decoding step's time at this size (docs/upstream.md).
 //
 //	GOEXPERIMENT=simd go test -run '^$' -bench LinearLayout ./cocos/model
 func BenchmarkLinearLayout(b *testing.B) {

@@ -11,7 +11,7 @@ import (
 // contracted on its leading axis; the Go backend's kernels read a left
 // operand with its contracted axis last, so every weight gradient first
 // copies dy transposed — 31 % of the tiny preset's training step, 21 % of
-// tiny-20m's (docs/BENCHMARKS.md). The trainer's programs instead capture
+// tiny-20m's (docs/journal.md). The trainer's programs instead capture
 // each product's dy (a custom-gradient identity on its output, the weight
 // under StopGradient) and form dW themselves, transposing whichever is
 // smaller: dy, or the product's input x — once for all the products that
