@@ -14,11 +14,8 @@ const FetchDir = "data-sets"
 // $COCOS_DATA, else ../shared/data when it exists (the layout of the
 // project's checkout), else FetchDir when it exists (what a fetch made).
 func ResolveDir(dir string) (string, error) {
-	if dir != "" {
-		return dir, nil
-	}
-	if env := os.Getenv("COCOS_DATA"); env != "" {
-		return env, nil
+	if d := named(dir); d != "" {
+		return d, nil
 	}
 	for _, d := range []string{filepath.Join("..", "shared", "data"), FetchDir} {
 		if st, err := os.Stat(d); err == nil && st.IsDir() {
@@ -31,11 +28,16 @@ func ResolveDir(dir string) (string, error) {
 // WriteDir is the directory a fetch fills: dir if given, else
 // $COCOS_DATA, else FetchDir.
 func WriteDir(dir string) string {
+	if d := named(dir); d != "" {
+		return d
+	}
+	return FetchDir
+}
+
+// named is the directory the user named: dir, else $COCOS_DATA.
+func named(dir string) string {
 	if dir != "" {
 		return dir
 	}
-	if env := os.Getenv("COCOS_DATA"); env != "" {
-		return env
-	}
-	return FetchDir
+	return os.Getenv("COCOS_DATA")
 }

@@ -41,7 +41,7 @@ func TestFlagsMeanOneThing(t *testing.T) {
 	bin := buildCocos(t)
 	seen := map[string]bool{}
 	help := map[string]map[string][]string{} // flag → help → commands
-	flagLine := regexp.MustCompile(`^  -(\S+)`)
+	flagLine, defaults := regexp.MustCompile(`^  -(\S+)`), regexp.MustCompile(` \(default .*\)$`)
 	for _, inv := range invocations {
 		seen[inv[0]] = true
 		out, _ := exec.Command(bin, append(inv, "-h")...).CombinedOutput()
@@ -54,7 +54,7 @@ func TestFlagsMeanOneThing(t *testing.T) {
 			if m == nil || i+1 == len(lines) {
 				continue
 			}
-			text := regexp.MustCompile(` \(default .*\)$`).ReplaceAllString(strings.TrimSpace(lines[i+1]), "")
+			text := defaults.ReplaceAllString(strings.TrimSpace(lines[i+1]), "")
 			if help[m[1]] == nil {
 				help[m[1]] = map[string][]string{}
 			}
